@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Awaitable, Callable
 
 from agentarch.llm.base import Model
@@ -57,7 +57,7 @@ class Context:
     model: Model
     extract: Callable[[str], str] = _identity
     run_code: CodeRunner = _no_code
-    temperature: float = 0.7
+    sampling_temperature: float = 0.0
     max_tokens: int = 512
     trace: list[TraceEntry] = field(default_factory=list)
     _samples: dict[str, int] = field(default_factory=dict)
@@ -82,7 +82,7 @@ class Context:
             messages = [{"role": "user", "content": messages}]
         if system:
             messages = [{"role": "system", "content": system}, *messages]
-        temp = self.temperature if temperature is None else temperature
+        temp = self.sampling_temperature if temperature is None else temperature
         requests = []
         for _ in range(n):
             req = Request(messages=messages, temperature=temp,
@@ -99,6 +99,10 @@ class Context:
             self.trace.append(TraceEntry(block, messages, out.text, out.usage.prompt_tokens,
                                          out.usage.completion_tokens, out.cached, dt))
         return [o.text for o in outs]
+
+    def sampling(self, temperature: float) -> "Context":
+        """A view of this context whose calls default to ``temperature`` (same model, trace, counters)."""
+        return replace(self, sampling_temperature=temperature)
 
     async def ask(self, prompt: str, **kw: Any) -> str:
         """One completion for a single user prompt."""

@@ -5,7 +5,7 @@ import pkgutil
 
 import agentarch.blocks as _pkg
 
-_INFRA = {"base", "context", "registry", "spec", "library", "common"}
+_INFRA = {"base", "context", "registry", "spec", "library", "common", "presets"}
 
 for _mod in pkgutil.iter_modules(_pkg.__path__):
     if _mod.name not in _INFRA and not _mod.name.startswith("_"):

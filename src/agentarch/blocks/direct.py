@@ -1,0 +1,22 @@
+"""Direct answer: ask once, no reasoning. The floor every design is compared against."""
+
+from agentarch.blocks.base import Block, Params
+from agentarch.blocks.common import ANSWER_FORMAT
+from agentarch.blocks.context import Context
+from agentarch.blocks.registry import register
+
+
+class DirectParams(Params):
+    max_tokens: int = 64
+
+
+@register
+class Direct(Block):
+    name = "direct"
+    paper = "Baseline: a single direct answer (Brown et al., 2020, 'Language Models are Few-Shot Learners')"
+    summary = "Answer at once, without reasoning."
+    Params = DirectParams
+
+    async def forward(self, question: str, ctx: Context) -> str:
+        prompt = f"Question: {question}\n\nGive only the final answer, no explanation. {ANSWER_FORMAT}"
+        return await ctx.ask(prompt, temperature=0.0, max_tokens=self.params.max_tokens, block=self.name)

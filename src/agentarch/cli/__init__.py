@@ -1,0 +1,1 @@
+"""The ``agentarch`` command line (typer + rich)."""

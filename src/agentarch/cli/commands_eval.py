@@ -1,0 +1,186 @@
+"""``agentarch eval`` (designs over a task split, with a results table) and ``agentarch run``
+(one design on one question, with its trace)."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from typing import List, Optional
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from agentarch.cli.common import (BaseUrlOpt, DbOpt, KeyEnvOpt, ModelOpt, ParallelOpt, budget, code_runner,
+                                  console, err, model_stack)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("eval")(eval_cmd)
+    app.command("run")(run_cmd)
+
+
+def load_task(task: str, input_field, target_field, metric):
+    from agentarch.tasks.registry import load_task as _load
+
+    return _load(task, input_field=input_field, target_field=target_field, metric=metric)
+
+
+def eval_cmd(
+    task: str = typer.Option(..., "--task", "-t", help="Built-in task name (see 'agentarch tasks') or a .jsonl/.csv file."),
+    design: List[str] = typer.Option([], "--design", "-d", help="A block name, a JSON spec or a .json file. Repeatable."),
+    baselines: Optional[str] = typer.Option(None, "--baselines", "-b", is_flag=False, flag_value="all",
+                                            help="Evaluate the baseline designs: 'all' or a comma list "
+                                                 "(direct,cot,cot_sc,refine,debate,step_back,quality_diversity,roles,program_of_thought)."),
+    split: str = typer.Option("test", help="Which split to evaluate on: train, val or test."),
+    limit: Optional[int] = typer.Option(None, "--limit", "-n", help="Only the first N examples of the split."),
+    seed: int = typer.Option(0, help="Seed of the train/val/test split."),
+    input_field: Optional[str] = typer.Option(None, help="For a data file: the field holding the question."),
+    target_field: Optional[str] = typer.Option(None, help="For a data file: the field holding the answer."),
+    metric: Optional[str] = typer.Option(None, help="exact, numeric, f1, choice or code_tests."),
+    model: str = ModelOpt, base_url: Optional[str] = BaseUrlOpt, api_key_env: str = KeyEnvOpt,
+    parallel: int = ParallelOpt,
+    concurrency: int = typer.Option(8, help="Examples evaluated at once."),
+    budget_calls: Optional[int] = typer.Option(None, help="Hard cap on model calls sent."),
+    budget_tokens: Optional[int] = typer.Option(None, help="Hard cap on tokens."),
+    budget_dollars: Optional[float] = typer.Option(None, help="Hard cap on dollars (hosted models)."),
+    budget_seconds: Optional[float] = typer.Option(None, help="Hard cap on wall-clock seconds of model time."),
+    db: str = DbOpt,
+    json_out: Optional[str] = typer.Option(None, "--json", help="Also write the results to this JSON file."),
+) -> None:
+    """Evaluate designs on a task split and print accuracy with a 95% interval, calls, tokens and time.
+
+    Examples:
+
+      agentarch eval --task word_problems --baselines --limit 20
+
+      agentarch eval --task word_problems --design cot --design '{"block":"self_consistency","params":{"n":3}}'
+
+      agentarch eval --task data.jsonl --input-field question --target-field answer --metric numeric --design cot
+
+    Rerunning the same command resumes: finished examples are read from --db, not recomputed.
+    """
+    from agentarch.blocks.presets import BASELINES, baselines as preset_baselines
+    from agentarch.blocks.spec import parse_design
+    from agentarch.errors import ConfigError
+    from agentarch.store.db import Store
+    from agentarch.tasks.task import limit as take
+
+    the_task = load_task(task, input_field, target_field, metric)
+    specs: dict[str, object] = {}
+    if baselines:
+        names = None if baselines == "all" else [b.strip() for b in baselines.split(",") if b.strip()]
+        for n in names or []:
+            if n not in BASELINES:
+                raise ConfigError(f"unknown baseline '{n}'; baselines: {', '.join(BASELINES)}")
+        specs.update(preset_baselines(names))
+    for d in design:
+        spec = parse_design(d)
+        specs[spec.label()] = spec
+    if not specs:
+        raise ConfigError("nothing to evaluate: give --design NAME (repeatable) or --baselines")
+    if split not in ("train", "val", "test"):
+        raise ConfigError(f"--split must be train, val or test, not '{split}'")
+    parts = the_task.split(seed=seed)
+    examples = take(getattr(parts, split), limit)
+    if not examples:
+        raise ConfigError(f"the {split} split of '{the_task.name}' is empty")
+
+    store = Store(db)
+    stack = model_stack(model, base_url, api_key_env, store,
+                        budget(budget_calls, budget_tokens, budget_dollars, budget_seconds), parallel)
+    config = {"task": the_task.name, "split": split, "limit": limit, "seed": seed, "model": stack.id,
+              "designs": sorted(s.id for s in specs.values())}
+    run_id = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:16]
+    resumed = store.start_run(run_id, "eval", config)
+    err.print(f"run {run_id}{' (resuming)' if resumed else ''}: {len(specs)} design(s) x {len(examples)} "
+              f"{split} examples of '{the_task.name}' on {stack.id}")
+
+    from agentarch.runtime.evaluator import Evaluator
+
+    evaluator = Evaluator(the_task, stack, store, run_code=code_runner(), concurrency=concurrency)
+    summaries = asyncio.run(_evaluate_all(evaluator, specs, examples, split, run_id))
+    rows = [s.to_dict() for s in summaries]
+    complete = all(s.complete for s in summaries)
+    store.finish_run(run_id, "done" if complete else "stopped", [{k: v for k, v in r.items() if k != "scores"} for r in rows])
+    from agentarch.cli.report import summary_table
+
+    console.print(summary_table(rows, title=f"{the_task.name} ({split}, {len(examples)} examples, {stack.id})"))
+    used = stack.meter.used
+    console.print(f"model calls sent: {used.calls} (cache hits: {stack.cache.hits if stack.cache else 0}), "
+                  f"tokens: {used.tokens}" + (f", ${used.dollars:.4f}" if used.dollars else ""))
+    if not complete:
+        err.print("[yellow]The budget ran out before every example was evaluated; rerun with a larger "
+                  "budget to finish (finished examples are kept).[/]")
+    if json_out:
+        with open(json_out, "w") as f:
+            json.dump({"run": run_id, "config": config, "results": rows}, f, indent=1)
+
+
+async def _evaluate_all(evaluator, specs, examples, split, run_id):
+    out = []
+    try:
+        with Progress(TextColumn("{task.description:<28}"), BarColumn(), MofNCompleteColumn(),
+                      TextColumn("acc {task.fields[acc]}"), TimeElapsedColumn(), console=err,
+                      transient=False) as progress:
+            for name, spec in specs.items():
+                bar = progress.add_task(name[:28], total=len(examples), acc="-")
+                scores: list[float] = []
+
+                def tick(r, bar=bar, scores=scores):
+                    scores.append(r.score)
+                    progress.update(bar, advance=1, acc=f"{sum(scores) / len(scores):.2f}")
+
+                summary = await evaluator.evaluate(spec, examples, split, run_id, on_result=tick)
+                out.append(summary)
+                if not summary.complete:
+                    break
+    finally:
+        await evaluator.stack.aclose()
+    return out
+
+
+def run_cmd(
+    design: str = typer.Argument(..., help="A block name, a JSON spec or a .json file."),
+    question: str = typer.Argument(..., help="The question to answer."),
+    task: Optional[str] = typer.Option(None, "--task", "-t", help="Use this task's answer extraction and metric."),
+    model: str = ModelOpt, base_url: Optional[str] = BaseUrlOpt, api_key_env: str = KeyEnvOpt,
+    parallel: int = ParallelOpt, db: str = DbOpt,
+    show_trace: bool = typer.Option(False, "--trace", help="Print every prompt and completion in full."),
+) -> None:
+    """Run one design on one question; print the answer and a summary of its model calls.
+
+    Example:  agentarch run cot "A shop sells pens at $3 each. How much do 7 pens cost?" --task word_problems
+    """
+    from agentarch.blocks.context import Context
+    from agentarch.blocks.spec import parse_design
+    from agentarch.store.db import Store
+
+    spec = parse_design(design)
+    extract = load_task(task, None, None, None).metric.extract if task else (lambda t: t.strip())
+    store = Store(db)
+    stack = model_stack(model, base_url, api_key_env, store, parallel=parallel)
+
+    async def go():
+        ctx = Context(model=stack.model, extract=extract, run_code=code_runner())
+        try:
+            return await spec.build()(question, ctx), ctx
+        finally:
+            await stack.aclose()
+
+    answer, ctx = asyncio.run(go())
+    from rich.table import Table
+
+    table = Table("#", "block", "prompt tok", "completion tok", "cached", "completion (start)", title=f"trace of {spec.label()}")
+    for i, t in enumerate(ctx.trace):
+        table.add_row(str(i + 1), t.block, str(t.prompt_tokens), str(t.completion_tokens), "yes" if t.cached else "",
+                      t.text.strip().replace("\n", " ")[:60])
+    console.print(table)
+    if show_trace:
+        for i, t in enumerate(ctx.trace):
+            console.rule(f"call {i + 1}: {t.block}")
+            for m in t.messages:
+                console.print(f"[bold]{m['role']}:[/] {m['content']}", highlight=False)
+            console.print(f"[bold]completion:[/] {t.text}", highlight=False)
+    console.print(f"[bold]answer:[/] {answer.strip()}", highlight=False)
+    console.print(f"[bold]extracted:[/] {extract(answer)}", highlight=False)

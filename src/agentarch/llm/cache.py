@@ -1,0 +1,54 @@
+"""Persistent call cache in the store. A hit costs nothing: it is neither sent nor counted against
+the budget. Identical requests in flight at once are sent only once."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from agentarch.llm.types import Completion, Request, Usage
+from agentarch.store.db import Store
+
+
+class CachedModel:
+    def __init__(self, inner, store: Store):
+        self.inner = inner
+        self.store = store
+        self.backend = inner.backend
+        self.name = inner.name
+        self.hits = 0
+        self.misses = 0
+        self._inflight: dict[str, asyncio.Future] = {}
+
+    async def complete(self, request: Request) -> Completion:
+        key = request.key(self.backend, self.name)
+        row = self.store.get_call(key)
+        if row is not None:
+            self.hits += 1
+            return Completion(row[0], Usage(row[1], row[2]), row[3], cached=True)
+        pending = self._inflight.get(key)
+        if pending is not None:
+            self.hits += 1
+            out = await asyncio.shield(pending)
+            return Completion(out.text, out.usage, out.finish_reason, cached=True)
+        fut = asyncio.get_running_loop().create_future()
+        self._inflight[key] = fut
+        try:
+            out = await self.inner.complete(request)
+        except BaseException as exc:
+            fut.set_exception(exc)
+            fut.exception()  # mark retrieved: waiters re-raise it themselves
+            raise
+        finally:
+            self._inflight.pop(key, None)
+        self.misses += 1
+        self.store.put_call(key, self.backend, self.name,
+                            json.dumps({"messages": request.messages, "temperature": request.temperature,
+                                        "max_tokens": request.max_tokens, "stop": list(request.stop),
+                                        "sample": request.sample}, ensure_ascii=False),
+                            out.text, out.usage.prompt_tokens, out.usage.completion_tokens, out.finish_reason)
+        fut.set_result(out)
+        return out
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()

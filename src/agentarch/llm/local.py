@@ -1,0 +1,80 @@
+"""The embedded model: llama.cpp's server running in-process through the prebuilt ``xllamacpp``
+wheel, with parallel slots and continuous batching so several examples decode together.
+
+Requests go straight to the in-process handler from a thread pool as wide as the slot count;
+the same server also listens on 127.0.0.1, which tests use as a real OpenAI-compatible server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from agentarch.errors import ModelError, require
+from agentarch.llm.types import Completion, Request, Usage
+
+SETTINGS = {"n_ctx_per_slot": 2048, "threads": 2}
+
+
+class LocalModel:
+    backend = "local"
+
+    def __init__(self, path: str | Path, name: str | None = None, parallel: int = 4,
+                 n_ctx_per_slot: int = SETTINGS["n_ctx_per_slot"], threads: int = SETTINGS["threads"]):
+        xl = require("xllamacpp", "local")
+        self.path = Path(path)
+        self.name = name or self.path.stem
+        self.parallel = parallel
+        p = xl.CommonParams()
+        p.model.path = str(self.path)
+        p.n_parallel = parallel
+        p.n_ctx = n_ctx_per_slot * parallel
+        p.cpuparams.n_threads = threads
+        p.cpuparams_batch.n_threads = threads
+        p.verbosity = -1
+        p.warmup = False
+        try:
+            self._server = xl.Server(p)
+        except Exception as exc:  # llama.cpp reports a bad file as a generic exception
+            raise ModelError(f"{self.path}: llama.cpp could not load the model ({exc})") from None
+        self._pool = ThreadPoolExecutor(max_workers=parallel * 2, thread_name_prefix="llama")
+
+    @property
+    def url(self) -> str:
+        """The embedded server's own OpenAI-compatible address on 127.0.0.1."""
+        return self._server.listening_address
+
+    def _body(self, request: Request) -> dict:
+        body = {"messages": request.messages, "temperature": request.temperature,
+                "max_tokens": request.max_tokens, "cache_prompt": True}
+        if request.stop:
+            body["stop"] = list(request.stop)
+        body["seed"] = request.seed(self.backend, self.name)
+        return body
+
+    def _call(self, body: dict) -> dict:
+        return self._server.handle_chat_completions(body)
+
+    async def complete(self, request: Request) -> Completion:
+        t0 = time.perf_counter()
+        loop = asyncio.get_running_loop()
+        data = await loop.run_in_executor(self._pool, self._call, self._body(request))
+        if "error" in data:
+            raise ModelError(f"embedded model error: {data['error']}")
+        choice = data["choices"][0]
+        usage = data.get("usage") or {}
+        return Completion(
+            text=(choice.get("message") or {}).get("content") or "",
+            usage=Usage(usage.get("prompt_tokens", 0), usage.get("completion_tokens", 0)),
+            finish_reason=choice.get("finish_reason") or "stop",
+            latency=time.perf_counter() - t0,
+        )
+
+    async def aclose(self) -> None:
+        return None
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False)
+        self._server = None

@@ -1,0 +1,95 @@
+"""Any OpenAI-compatible chat server: vLLM, llama.cpp, Ollama, hosted APIs.
+
+Uses one pooled aiohttp session (the lean client: a fraction of a millisecond per call). The API
+key is read from an environment variable and is never logged or stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import time
+
+import aiohttp
+
+from agentarch.errors import ModelError
+from agentarch.llm.retry import TransientError
+from agentarch.llm.types import Completion, Request, Usage
+
+RETRY_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
+
+
+class OpenAICompatModel:
+    backend = "openai"
+
+    def __init__(self, base_url: str, model: str, api_key_env: str = "OPENAI_API_KEY",
+                 timeout: float = 300.0, max_connections: int = 64):
+        self.base_url = base_url.rstrip("/")
+        if not self.base_url.endswith("/v1"):
+            self.base_url += "/v1"
+        self.name = model
+        self._key = os.environ.get(api_key_env, "") if api_key_env else ""
+        self._key_env = api_key_env
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._max_connections = max_connections
+        self._session: aiohttp.ClientSession | None = None
+        self._url = f"{self.base_url}/chat/completions"
+
+    def _session_get(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            headers = {"Content-Type": "application/json"}
+            if self._key:
+                headers["Authorization"] = f"Bearer {self._key}"
+            self._session = aiohttp.ClientSession(
+                headers=headers, timeout=self._timeout,
+                connector=aiohttp.TCPConnector(limit=self._max_connections, ttl_dns_cache=300),
+                json_serialize=json.dumps)
+        return self._session
+
+    def _body(self, request: Request) -> dict:
+        body = {"model": self.name, "messages": request.messages, "temperature": request.temperature,
+                "max_tokens": request.max_tokens}
+        if request.stop:
+            body["stop"] = list(request.stop)
+        if request.temperature > 0:
+            body["seed"] = request.seed(self.backend, self.name)
+        return body
+
+    async def complete(self, request: Request) -> Completion:
+        t0 = time.perf_counter()
+        try:
+            async with self._session_get().post(self._url, json=self._body(request)) as resp:
+                raw = await resp.read()
+                status = resp.status
+                retry_after = resp.headers.get("Retry-After")
+        except (aiohttp.ClientConnectorError, ConnectionRefusedError) as exc:
+            raise TransientError(f"cannot reach {self.base_url} ({exc.__class__.__name__}); "
+                                 "is the server running and is --base-url right?") from None
+        except (aiohttp.ServerDisconnectedError, aiohttp.ClientPayloadError, asyncio.TimeoutError) as exc:
+            raise TransientError(f"{self.base_url}: {exc.__class__.__name__} while waiting for an answer") from None
+        if status != 200:
+            detail = raw[:300].decode(errors="replace")
+            if status in (401, 403):
+                hint = (f"set {self._key_env} to a valid key" if self._key else
+                        f"no key was given: set {self._key_env}")
+                raise ModelError(f"{self.base_url} refused the API key (HTTP {status}): {hint}")
+            if status in RETRY_STATUS:
+                ra = float(retry_after) if retry_after and retry_after.replace(".", "", 1).isdigit() else None
+                raise TransientError(f"{self.base_url} answered HTTP {status}: {detail}", ra)
+            if status == 404:
+                raise ModelError(f"{self._url} answered 404: is '{self.name}' served there? ({detail})")
+            raise ModelError(f"{self.base_url} answered HTTP {status}: {detail}")
+        data = json.loads(raw)
+        choice = data["choices"][0]
+        usage = data.get("usage") or {}
+        return Completion(
+            text=(choice.get("message") or {}).get("content") or "",
+            usage=Usage(usage.get("prompt_tokens", 0), usage.get("completion_tokens", 0)),
+            finish_reason=choice.get("finish_reason") or "stop",
+            latency=time.perf_counter() - t0,
+        )
+
+    async def aclose(self) -> None:
+        if self._session is not None and not self._session.closed:
+            await self._session.close()

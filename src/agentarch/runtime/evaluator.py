@@ -1,0 +1,160 @@
+"""Runs a design over examples with asyncio concurrency and records everything.
+
+For each example: the answer text, the extracted answer, the score, the model calls, tokens,
+latency and the full trace. Results are written to the store as each example finishes and keyed
+by (task, model, design, example), so a rerun after a kill -9 skips finished examples and makes no
+model calls for them. The summary gives the mean with a bootstrap 95% interval.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Callable, Sequence
+
+from agentarch.blocks.context import Context
+from agentarch.blocks.spec import DesignSpec
+from agentarch.errors import AgentArchError, BudgetExceeded
+from agentarch.runtime.stats import Interval, bootstrap_mean
+from agentarch.store.db import Store
+
+DEFAULTS = {"concurrency": 8}
+
+
+@dataclass
+class ExampleResult:
+    example_id: str
+    answer: str
+    extracted: str
+    score: float
+    calls: int
+    prompt_tokens: int
+    completion_tokens: int
+    seconds: float
+    error: str | None = None
+    trace: list = field(default_factory=list)
+    reused: bool = False
+
+
+@dataclass
+class Summary:
+    design_id: str
+    label: str
+    split: str
+    n: int
+    accuracy: Interval
+    calls: float  # model calls per example (logical: cached ones included)
+    tokens: float  # prompt + completion tokens per example
+    seconds: float  # mean latency per example
+    wall: float  # wall-clock seconds for the whole evaluation
+    errors: int
+    complete: bool
+    scores: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["accuracy"] = asdict(self.accuracy)
+        return d
+
+
+def _from_row(row) -> ExampleResult:
+    return ExampleResult(row["example_id"], row["answer"], row["extracted"], row["score"], row["calls"],
+                         row["prompt_tokens"], row["completion_tokens"], row["seconds"], row["error"],
+                         reused=True)
+
+
+class Evaluator:
+    """Evaluates designs for one task and one model stack, against one store."""
+
+    def __init__(self, task, model_stack, store: Store, run_code=None,
+                 concurrency: int = DEFAULTS["concurrency"], max_tokens: int = 512):
+        self.task = task
+        self.stack = model_stack
+        self.store = store
+        self.run_code = run_code
+        self.concurrency = concurrency
+        self.max_tokens = max_tokens
+
+    async def run_one(self, design: DesignSpec, block, example) -> ExampleResult:
+        metric = self.task.metric
+        ctx = Context(model=self.stack.model, extract=metric.extract, max_tokens=self.max_tokens,
+                      **({"run_code": self.run_code} if self.run_code else {}))
+        t0 = time.perf_counter()
+        error = None
+        try:
+            answer = await block(example.input, ctx)
+        except (BudgetExceeded, AgentArchError):
+            raise
+        except Exception as exc:  # a faulty design scores 0 on this example; the run goes on
+            answer, error = "", f"{type(exc).__name__}: {exc}"
+        seconds = time.perf_counter() - t0
+        if metric.is_async:
+            score = await metric.score_async(answer, example, self.run_code)
+        else:
+            score = metric.score(answer, example)
+        return ExampleResult(
+            example.id, answer, metric.extract(answer), float(score), len(ctx.trace),
+            sum(t.prompt_tokens for t in ctx.trace), sum(t.completion_tokens for t in ctx.trace),
+            seconds, error,
+            [{"block": t.block, "messages": t.messages, "text": t.text, "prompt_tokens": t.prompt_tokens,
+              "completion_tokens": t.completion_tokens, "cached": t.cached} for t in ctx.trace])
+
+    async def evaluate(self, design: DesignSpec, examples: Sequence, split: str = "test",
+                       run_id: str | None = None, on_result: Callable[[ExampleResult], None] | None = None,
+                       role: str = "") -> Summary:
+        """Evaluate ``design`` on ``examples``. Stops early (``complete=False``) when the budget runs out."""
+        block = design.build()
+        self.store.put_design(design.id, design.to_json(), design.label())
+        if run_id:
+            self.store.link(run_id, design.id, split, role)
+        done = self.store.results(self.task.name, self.stack.id, design.id, [e.id for e in examples])
+        results: dict[str, ExampleResult] = {}
+        for ex in examples:
+            if ex.id in done:
+                results[ex.id] = _from_row(done[ex.id])
+                if on_result:
+                    on_result(results[ex.id])
+        todo = [ex for ex in examples if ex.id not in results]
+        sem = asyncio.Semaphore(self.concurrency)
+        budget_hit: list[BudgetExceeded] = []
+        t0 = time.perf_counter()
+
+        async def one(ex) -> None:
+            async with sem:
+                if budget_hit:
+                    return
+                try:
+                    r = await self.run_one(design, block, ex)
+                except BudgetExceeded as exc:
+                    budget_hit.append(exc)
+                    return
+                self.store.put_result(self.task.name, self.stack.id, design.id, ex.id, asdict(r))
+                results[ex.id] = r
+                if on_result:
+                    on_result(r)
+
+        tasks = [asyncio.ensure_future(one(ex)) for ex in todo]
+        try:
+            await asyncio.gather(*tasks)
+        except BaseException:
+            for t in tasks:
+                t.cancel()
+            raise
+        ordered = [results[e.id] for e in examples if e.id in results]
+        n = len(ordered)
+        summary = Summary(
+            design_id=design.id, label=design.label(), split=split, n=n,
+            accuracy=bootstrap_mean([r.score for r in ordered]),
+            calls=sum(r.calls for r in ordered) / n if n else 0.0,
+            tokens=sum(r.prompt_tokens + r.completion_tokens for r in ordered) / n if n else 0.0,
+            seconds=sum(r.seconds for r in ordered) / n if n else 0.0,
+            wall=time.perf_counter() - t0,
+            errors=sum(1 for r in ordered if r.error),
+            complete=n == len(examples),
+            scores={r.example_id: r.score for r in ordered},
+        )
+        if run_id:
+            self.store.link(run_id, design.id, split, role,
+                            {k: v for k, v in summary.to_dict().items() if k != "scores"})
+        return summary

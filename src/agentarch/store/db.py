@@ -1,0 +1,120 @@
+"""``Store``: a thin, synchronous wrapper over one sqlite3 connection in WAL mode.
+
+Used from the event loop's thread only; every write is committed at once so a kill -9 loses at
+most the call in flight.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any, Iterable
+
+from agentarch.errors import ConfigError
+from agentarch.store.schema import SCHEMA
+
+
+class Store:
+    def __init__(self, path: str | Path = "agentarch.db"):
+        self.path = Path(path)
+        if self.path.parent and not self.path.parent.exists():
+            raise ConfigError(f"{self.path}: folder '{self.path.parent}' does not exist")
+        try:
+            self.db = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.execute("PRAGMA busy_timeout=10000")
+            self.db.executescript(SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            raise ConfigError(f"{self.path}: not an agentarch database ({exc})") from None
+        self.db.row_factory = sqlite3.Row
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- model-call cache -------------------------------------------------------------------
+    def get_call(self, key: str) -> sqlite3.Row | None:
+        return self.db.execute(
+            "SELECT text, prompt_tokens, completion_tokens, finish_reason FROM calls WHERE key=?", (key,)
+        ).fetchone()
+
+    def put_call(self, key: str, backend: str, model: str, request: str, text: str,
+                 prompt_tokens: int, completion_tokens: int, finish_reason: str) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO calls VALUES (?,?,?,?,?,?,?,?,?)",
+            (key, backend, model, request, text, prompt_tokens, completion_tokens, finish_reason, time.time()),
+        )
+
+    def count_calls(self) -> int:
+        return self.db.execute("SELECT COUNT(*) FROM calls").fetchone()[0]
+
+    # -- runs -------------------------------------------------------------------------------
+    def start_run(self, run_id: str, kind: str, config: dict) -> bool:
+        """Create the run, or mark an existing one as resumed. Returns True when it already existed."""
+        now = time.time()
+        row = self.db.execute("SELECT id FROM runs WHERE id=?", (run_id,)).fetchone()
+        if row:
+            self.db.execute("UPDATE runs SET status='running', updated=? WHERE id=?", (now, run_id))
+            self.event(run_id, "resumed", {})
+            return True
+        self.db.execute("INSERT INTO runs VALUES (?,?,?,?,?,?,NULL)",
+                        (run_id, kind, now, now, "running", json.dumps(config, sort_keys=True)))
+        self.event(run_id, "started", {})
+        return False
+
+    def finish_run(self, run_id: str, status: str = "done", summary: Any = None) -> None:
+        self.db.execute("UPDATE runs SET status=?, updated=?, summary=? WHERE id=?",
+                        (status, time.time(), json.dumps(summary) if summary is not None else None, run_id))
+        self.event(run_id, status, {})
+
+    def runs(self, limit: int = 50) -> list[sqlite3.Row]:
+        return self.db.execute("SELECT * FROM runs ORDER BY created DESC LIMIT ?", (limit,)).fetchall()
+
+    def run(self, run_id: str) -> sqlite3.Row | None:
+        rows = self.db.execute("SELECT * FROM runs WHERE id LIKE ? ORDER BY created DESC",
+                               (run_id + "%",)).fetchall()
+        if len(rows) > 1:
+            raise ConfigError(f"run id '{run_id}' is ambiguous: {', '.join(r['id'] for r in rows[:5])}")
+        return rows[0] if rows else None
+
+    def event(self, run_id: str, kind: str, data: dict) -> None:
+        self.db.execute("INSERT INTO events VALUES (?,?,?,?)", (run_id, time.time(), kind, json.dumps(data)))
+
+    def events(self, run_id: str) -> list[sqlite3.Row]:
+        return self.db.execute("SELECT * FROM events WHERE run_id=? ORDER BY ts", (run_id,)).fetchall()
+
+    # -- designs and results ----------------------------------------------------------------
+    def put_design(self, design_id: str, spec_json: str, label: str) -> None:
+        self.db.execute("INSERT OR IGNORE INTO designs VALUES (?,?,?,?)", (design_id, spec_json, label, time.time()))
+
+    def design(self, design_id: str) -> sqlite3.Row | None:
+        return self.db.execute("SELECT * FROM designs WHERE id LIKE ?", (design_id + "%",)).fetchone()
+
+    def link(self, run_id: str, design_id: str, split: str, role: str = "", summary: Any = None) -> None:
+        self.db.execute(
+            "INSERT INTO run_designs VALUES (?,?,?,?,?) ON CONFLICT(run_id, design_id, split) "
+            "DO UPDATE SET role=excluded.role, summary=COALESCE(excluded.summary, run_designs.summary)",
+            (run_id, design_id, split, role, json.dumps(summary) if summary is not None else None))
+
+    def run_designs(self, run_id: str) -> list[sqlite3.Row]:
+        return self.db.execute(
+            "SELECT rd.*, d.label, d.spec FROM run_designs rd JOIN designs d ON d.id = rd.design_id "
+            "WHERE rd.run_id=? ORDER BY rd.rowid", (run_id,)).fetchall()
+
+    def put_result(self, task: str, model: str, design_id: str, example_id: str, r: dict) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO results VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (task, model, design_id, example_id, r["answer"], r["extracted"], r["score"], r["calls"],
+             r["prompt_tokens"], r["completion_tokens"], r["seconds"], r.get("error"),
+             json.dumps(r.get("trace", [])), time.time()))
+
+    def results(self, task: str, model: str, design_id: str, example_ids: Iterable[str] | None = None) -> dict[str, sqlite3.Row]:
+        rows = self.db.execute(
+            "SELECT * FROM results WHERE task=? AND model=? AND design_id=?", (task, model, design_id)).fetchall()
+        wanted = set(example_ids) if example_ids is not None else None
+        return {r["example_id"]: r for r in rows if wanted is None or r["example_id"] in wanted}
+
+    def count_results(self) -> int:
+        return self.db.execute("SELECT COUNT(*) FROM results").fetchone()[0]
