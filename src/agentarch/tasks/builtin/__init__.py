@@ -1,0 +1,1 @@
+"""Built-in tasks. Each module exposes ``NAME``, ``ORIGIN``, ``DESCRIPTION`` and ``load()``."""
