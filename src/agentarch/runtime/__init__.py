@@ -1,0 +1,1 @@
+"""Running designs: the evaluator, statistics and the sandbox for generated code."""
