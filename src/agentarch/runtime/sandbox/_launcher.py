@@ -45,6 +45,7 @@ MS_REC = 16384
 MS_PRIVATE = 1 << 18
 
 PR_SET_PDEATHSIG = 1
+PR_SET_CHILD_SUBREAPER = 36
 
 _libc = ctypes.CDLL(None, use_errno=True)
 _libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong,
@@ -220,6 +221,8 @@ def main():
         mode = "none"
     status.send(mode=mode)
     launcher = os.getpid()
+    # Orphans of the program are re-parented to us, and reaped below, not left as zombies.
+    _libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     pid = os.fork()
     if pid == 0:
         try:
@@ -234,13 +237,16 @@ def main():
         except BaseException as exc:  # noqa: BLE001 - report anything that stops the set-up
             status.send(setup_error=f"sandbox set-up failed: {exc}")
             os._exit(125)
-    # The launcher only waits; if it is killed, the kernel kills the program (pdeathsig).
-    while True:
+    # The launcher only waits; if it is killed, the kernel kills the program (pdeathsig). On
+    # timeout the parent kills the program (pid 1 of its namespace: all its processes die).
+    status.send(child=pid)
+    _, st = os.waitpid(pid, 0)
+    while True:  # reap whatever already died (the parent kills its process group later)
         try:
-            _, st = os.waitpid(pid, 0)
+            if os.waitpid(-1, os.WNOHANG)[0] == 0:
+                break
+        except ChildProcessError:
             break
-        except InterruptedError:
-            continue
     if os.WIFSIGNALED(st):
         status.send(signal=os.WTERMSIG(st))
         os._exit(128 + os.WTERMSIG(st))

@@ -147,6 +147,15 @@ async def _serve(req_fd: int, resp_fd: int, ctx: Context, st: _State, abort: asy
         wtrans.close()
 
 
+def _agent_tail(text: str, most: int = 10) -> str:
+    """From the agent's last own frame (``agent.py``) to the exception, else the last lines."""
+    tail = traceback_tail(text, lines=200).splitlines()
+    own = [i for i, r in enumerate(tail) if r.lstrip().startswith('File "agent.py"')]
+    if own and len(tail) - own[-1] <= most:
+        return "\n".join(tail[own[-1]:])
+    return "\n".join(tail[-6:])
+
+
 async def run_agent(
     source: str,
     question: Any,
@@ -192,7 +201,7 @@ async def run_agent(
     if st.fatal:
         return AgentResult(None, False, st.fatal, st.calls, out.stdout, st.exception)
     if st.agent_error:
-        return AgentResult(None, False, explain(traceback_tail(st.agent_error), lim), st.calls,
+        return AgentResult(None, False, explain(_agent_tail(st.agent_error), lim), st.calls,
                            out.stdout)
     failure = describe_failure(out, lim)
     if failure:

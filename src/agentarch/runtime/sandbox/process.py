@@ -207,24 +207,47 @@ def _kill_group(pid: int) -> None:
         pass
 
 
-def _read_status(fd: int) -> list[dict]:
-    os.set_blocking(fd, False)
-    data = b""
-    while True:
+class _StatusReader:
+    """Collects the launcher's JSON status lines from a non-blocking pipe."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.data = b""
+        os.set_blocking(fd, False)
+
+    def poll(self) -> list[dict]:
+        while True:
+            try:
+                chunk = os.read(self.fd, 65536)
+            except BlockingIOError:
+                break
+            if not chunk:
+                break
+            self.data += chunk
+        msgs = []
+        for line in self.data.decode("utf-8", "replace").splitlines():
+            try:
+                msgs.append(json.loads(line))
+            except ValueError:
+                continue
+        return msgs
+
+
+async def _stop(proc: asyncio.subprocess.Process, status: _StatusReader) -> None:
+    """Kill the program, let the launcher reap it, then make sure the whole group is gone."""
+    child = next((m["child"] for m in status.poll() if "child" in m), None)
+    if child is not None:
         try:
-            chunk = os.read(fd, 65536)
-        except BlockingIOError:
-            break
-        if not chunk:
-            break
-        data += chunk
-    msgs = []
-    for line in data.decode("utf-8", "replace").splitlines():
+            os.kill(child, signal.SIGKILL)  # pid 1 of its namespace: every process there dies
+        except ProcessLookupError:
+            pass
         try:
-            msgs.append(json.loads(line))
-        except ValueError:
-            continue
-    return msgs
+            await asyncio.wait_for(asyncio.shield(proc.wait()), 2.0)
+        except asyncio.TimeoutError:
+            pass
+    if proc.returncode is None:
+        _kill_group(proc.pid)  # the launcher is not reaped yet, so its group id is still ours
+        await proc.wait()
 
 
 async def run_process(
@@ -247,6 +270,7 @@ async def run_process(
     tmp = tempfile.mkdtemp(prefix="agentarch-sbx-")
     status_r, status_w = os.pipe()
     proc = None
+    tasks: list[asyncio.Future] = []
     try:
         paths = {}
         for name, content in files.items():
@@ -305,15 +329,16 @@ async def run_process(
         if abort is not None:
             abort_task = asyncio.ensure_future(abort.wait())
             waiters.add(abort_task)
+        tasks = [out_task, err_task, feed_task, wait_task, *([abort_task] if abort_task else [])]
         done, _ = await asyncio.wait(waiters, timeout=limits.timeout,
                                      return_when=asyncio.FIRST_COMPLETED)
         aborted = abort_task is not None and abort_task in done and wait_task not in done
         timed_out = not done
         if abort_task is not None:
             abort_task.cancel()
+        status = _StatusReader(status_r)
         if wait_task not in done:
-            _kill_group(proc.pid)
-            await wait_task
+            await _stop(proc, status)
         # Every process of the program died with its pid namespace, so the pipes are at EOF;
         # the bound only matters in unisolated mode, where an escaped process may hold them.
         outs = []
@@ -323,10 +348,14 @@ async def run_process(
             except asyncio.TimeoutError:
                 outs.append((b"", 0))
         feed_task.cancel()
-        status = _read_status(status_r)
+        msgs = status.poll()
+        if any(m.get("mode") == "none" for m in msgs):
+            _kill_group(proc.pid)  # no pid namespace: take leftovers in its process group down
     finally:
         if proc is not None and proc.returncode is None:  # cancelled: never leave it running
             _kill_group(proc.pid)
+        for t in tasks:
+            t.cancel()
         for fd in (status_r, status_w):
             if fd >= 0:
                 try:
@@ -335,10 +364,10 @@ async def run_process(
                     pass
         shutil.rmtree(tmp, ignore_errors=True)
 
-    mode = next((m["mode"] for m in status if "mode" in m), "?")
-    setup_error = next((m["setup_error"] for m in status if "setup_error" in m), "")
-    sig = next((m["signal"] for m in status if "signal" in m), None)
-    code = next((m["exit"] for m in status if "exit" in m), None)
+    mode = next((m["mode"] for m in msgs if "mode" in m), "?")
+    setup_error = next((m["setup_error"] for m in msgs if "setup_error" in m), "")
+    sig = next((m["signal"] for m in msgs if "signal" in m), None)
+    code = next((m["exit"] for m in msgs if "exit" in m), None)
     if setup_error and "cannot isolate" in setup_error:
         raise SandboxUnavailable(
             f"{setup_error}. Generated code is only run isolated (new network and mount "
