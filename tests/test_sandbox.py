@@ -7,6 +7,7 @@ import os
 import socket
 import sqlite3
 import stat
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -329,3 +330,29 @@ def test_isolation_failure_fails_closed(tmp_path, monkeypatch):
 def test_sandbox_python_is_not_the_parents_venv():
     py = sbx.sandbox_python()
     assert not py.startswith(str(Path(agentarch.__file__).resolve().parents[2]))
+
+
+def test_without_namespaces_it_refuses_unless_allowed(monkeypatch):
+    lim = sbx.Limits(timeout=1, memory_mb=256)
+    with pytest.raises(SandboxUnavailable, match="isolation was switched off"):
+        asyncio.run(sbx.run_process({"main.py": "print(1)"}, ["main.py"], lim, isolate=False))
+    # Unisolated, the work directory is on the host, so the throw-away uid must reach it
+    # (pytest's tmp_path is under a root-only directory).
+    tmp_path = Path(tempfile.mkdtemp(dir="/tmp"))
+    tmp_path.chmod(0o755)
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    monkeypatch.setenv("SECRET_API_KEY", "xyz")
+    code = ("import os\n"
+            "print(os.getuid(), os.environ.get('SECRET_API_KEY'))\n"
+            "x = bytearray(2**30)\n")
+    out = asyncio.run(sbx.run_process({"main.py": code}, ["main.py"], lim, isolate=False,
+                                      allow_unisolated=True))
+    assert out.mode == "none"
+    uid, key = out.stdout.split()
+    assert int(uid) >= sbx._UID_BASE and key == "None"  # degraded, but still not root
+    assert sbx.describe_failure(out, lim).startswith("memory limit exceeded (256 MB)")
+    out = asyncio.run(sbx.run_process({"main.py": "while True: pass"}, ["main.py"], lim,
+                                      isolate=False, allow_unisolated=True))
+    assert out.timed_out
+    assert list(tmp_path.iterdir()) == []
+    tmp_path.rmdir()

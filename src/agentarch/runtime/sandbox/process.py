@@ -260,11 +260,15 @@ async def run_process(
     abort: asyncio.Event | None = None,
     allow_unisolated: bool = False,
     hide: tuple[str, ...] = (),
+    isolate: bool = True,
 ) -> RunOutput:
     """Run ``python -s -S <args>`` in the sandbox with ``files`` in its work directory.
 
     ``pass_fds`` are inherited by the program (at the same numbers). Setting ``abort`` kills it.
-    Raises ``SandboxUnavailable`` if isolation fails and ``allow_unisolated`` is false.
+    Raises ``SandboxUnavailable`` if isolation fails and ``allow_unisolated`` is false; with it,
+    the program runs without namespaces (rlimits, throw-away uid when root, scrubbed environment
+    and timeout still apply) and ``RunOutput.mode`` is "none". ``isolate=False`` simulates a
+    machine without namespaces (for tests).
     """
     python = sandbox_python()
     tmp = tempfile.mkdtemp(prefix="agentarch-sbx-")
@@ -308,7 +312,7 @@ async def run_process(
             "hide": hide_paths(python, hide),
             "binds": root_binds(python),
             "status_fd": status_w,
-            "isolate": True,
+            "isolate": isolate,
             "allow_unisolated": allow_unisolated,
         }
         proc = await asyncio.create_subprocess_exec(
