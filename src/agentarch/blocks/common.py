@@ -3,6 +3,7 @@ and picking a candidate by number. Kept in one place so blocks do not repeat the
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from typing import Iterable, Sequence
@@ -54,3 +55,100 @@ def pick_index(text: str, count: int, default: int = 0) -> int:
         if 0 <= k < count:
             return k
     return default
+
+
+def majority_text(texts: Sequence[str], extract, weights: Iterable[float] | None = None) -> str:
+    """The first text whose extracted answer wins the (optionally weighted) vote."""
+    if not texts:
+        return ""
+    answers = [extract(t) for t in texts]
+    winner = majority(answers, weights)
+    return texts[answers.index(winner)] if winner in answers else texts[0]
+
+
+_NUMBER = r"(-?\d+(?:\.\d+)?)"
+
+
+def parse_score(text: str, top: float = 10.0, default: float = 0.0) -> float:
+    """A score in [0, 1] read from a reply on a 0..``top`` scale: "Score: 7", "7/10", "85%" or a
+    bare number (a percentage is read as out of 100 whatever ``top`` is)."""
+    text = text or ""
+    m = re.search(rf"(?:score|rating|confidence|value)\s*[:=]?\s*{_NUMBER}\s*(%|/\s*\d+)?", text, re.I)
+    m = m or re.search(rf"{_NUMBER}\s*(%|/\s*\d+)?", text)
+    if not m:
+        return default
+    value, unit = float(m.group(1)), (m.group(2) or "").replace(" ", "")
+    scale = 100.0 if unit == "%" else float(unit[1:]) if unit.startswith("/") and unit[1:] != "0" else top
+    return min(max(value / scale, 0.0), 1.0)
+
+
+def parse_confidence(text: str, default: float = 0.5) -> float:
+    """A confidence in [0, 1] from "Confidence: 0.8" or "Confidence: 80%" (a number above 1 is a
+    percentage)."""
+    m = re.search(rf"confidence\s*(?:level|score)?\s*[:=]?\s*{_NUMBER}\s*(%?)", text or "", re.I)
+    if not m:
+        return default
+    value = float(m.group(1))
+    return min(max(value / 100 if m.group(2) or value > 1 else value, 0.0), 1.0)
+
+
+def pick_many(text: str, count: int, k: int) -> list[int]:
+    """Up to ``k`` distinct 0-based indices from a reply listing 1-based numbers ("2, 4, 1"), in the
+    order given; short lists are filled with the remaining indices in order."""
+    chosen: list[int] = []
+    for num in re.findall(r"\d+", text or ""):
+        i = int(num) - 1
+        if 0 <= i < count and i not in chosen:
+            chosen.append(i)
+    chosen += [i for i in range(count) if i not in chosen]
+    return chosen[:k]
+
+
+def softmax(values: Sequence[float], temperature: float = 1.0) -> list[float]:
+    """Softmax of ``values / temperature`` (a temperature at or below 0 acts like a tiny one)."""
+    if not values:
+        return []
+    t = max(temperature, 1e-6)
+    top = max(values)
+    exps = [math.exp((v - top) / t) for v in values]
+    total = sum(exps)
+    return [e / total for e in exps]
+
+
+def build_design(spec: dict):
+    """A block tree from a design-spec dict (``{"block": ..., "params": ..., "children": ...}``),
+    built once per distinct spec. Used by blocks that pick a whole design per question."""
+    import json
+
+    key = json.dumps(spec, sort_keys=True)
+    if key not in _BUILT:
+        from agentarch.blocks.spec import DesignSpec  # imported late: spec imports the registry
+
+        _BUILT[key] = DesignSpec.model_validate(spec).build()
+    return _BUILT[key]
+
+
+_BUILT: dict[str, object] = {}
+
+
+def best_by_group(records: Iterable[tuple]) -> dict:
+    """From ``(group, choice, score)`` records, the choice with the highest mean score in each
+    group (ties go to the choice seen first). Groups and choices must be hashable."""
+    sums: dict = {}
+    for group, choice, score in records:
+        total, count = sums.setdefault(group, {}).get(choice, (0.0, 0))
+        sums[group][choice] = (total + float(score), count + 1)
+    return {g: max(cs, key=lambda c: cs[c][0] / cs[c][1]) for g, cs in sums.items()}
+
+
+async def rank_top(question: str, texts: Sequence[str], k: int, ctx, *, block: str,
+                   label: str = "Response") -> list[int]:
+    """Ask a ranker model which ``k`` of ``texts`` are best; their 0-based indices, best first.
+    Used for inference-time agent selection (DyLAN) and sparse layers (sparse Mixture-of-Agents)."""
+    if len(texts) <= k:
+        return list(range(len(texts)))
+    reply = await ctx.ask(
+        f"Question: {question}\n\n{numbered(texts, label)}\n\nWhich {k} {label.lower()}s are the most "
+        f"correct and helpful? Reply with their numbers only, best first, separated by commas.",
+        temperature=0.0, max_tokens=24, block=block)
+    return pick_many(reply, len(texts), k)

@@ -51,7 +51,9 @@ class Context:
     """Per-example state shared by all blocks of one design run.
 
     ``extract`` turns free text into the task's canonical answer (for votes and comparisons);
-    ``run_code`` runs Python in the sandbox; ``trace`` collects every model call in order.
+    ``run_code`` runs Python in the sandbox; ``trace`` collects every model call in order;
+    ``notes`` is where a block leaves results for its caller beyond the answer text (for example
+    DyLAN's agent importance scores); ``sampling()`` views share it.
     """
 
     model: Model
@@ -60,6 +62,7 @@ class Context:
     sampling_temperature: float = 0.0
     max_tokens: int = 512
     trace: list[TraceEntry] = field(default_factory=list)
+    notes: dict[str, Any] = field(default_factory=dict)
     _samples: dict[str, int] = field(default_factory=dict)
 
     async def chat(

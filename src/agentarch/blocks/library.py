@@ -5,7 +5,7 @@ import pkgutil
 
 import agentarch.blocks as _pkg
 
-_INFRA = {"base", "context", "registry", "spec", "library", "common", "presets"}
+_INFRA = {"base", "context", "registry", "spec", "library", "common", "presets", "verify", "stepwise"}
 
 for _mod in pkgutil.iter_modules(_pkg.__path__):
     if _mod.name not in _INFRA and not _mod.name.startswith("_"):

@@ -1,0 +1,58 @@
+"""Partial solutions as lists of reasoning steps, shared by the step-level search blocks (tree
+search, MCTS, REBASE, particle filtering): propose next steps, tell a finished solution, finish a
+partial one, and split an expansion budget by weight.
+
+A step that contains an "Answer:" line ends its solution (the usual step-level search set-up,
+Yao et al., 2023, 'Tree of Thoughts'; Wu et al., 2024, REBASE).
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from agentarch.blocks.common import ANSWER_FORMAT, solve_prompt
+from agentarch.blocks.context import Context
+
+
+def render(steps: Sequence[str]) -> str:
+    return "\n".join(f"Step {i + 1}: {s.strip()}" for i, s in enumerate(steps))
+
+
+def is_final(step: str) -> bool:
+    return "answer:" in step.lower()
+
+
+async def propose(question: str, steps: Sequence[str], ctx: Context, *, n: int, temperature: float,
+                  max_tokens: int, block: str, advice: str = "") -> list[str]:
+    """``n`` sampled next steps after ``steps`` (each one step, or the final answer)."""
+    if n <= 0:
+        return []
+    done = f"Steps so far:\n{render(steps)}\n\n" if steps else ""
+    hint = f"Lessons from earlier failed attempts:\n{advice}\n\n" if advice else ""
+    prompt = (f"Question: {question}\n\n{hint}{done}Write only the next step of the solution, in one "
+              f"or two sentences. If the answer is now known, give it instead. {ANSWER_FORMAT}")
+    outs = await ctx.chat(prompt, n=n, temperature=temperature, max_tokens=max_tokens, block=block)
+    return [o.strip() for o in outs]
+
+
+async def finish(question: str, steps: Sequence[str], ctx: Context, *, max_tokens: int, block: str) -> str:
+    """The text of a full solution: ``steps`` when they end in an answer, else a completion of them."""
+    if steps and is_final(steps[-1]):
+        return render(steps)
+    tail = await ctx.ask(solve_prompt(question, f"Partial solution:\n{render(steps)}\n\nComplete it."),
+                         temperature=0.0, max_tokens=max_tokens, block=block)
+    return f"{render(steps)}\n{tail}".strip()
+
+
+def allocate(weights: Sequence[float], total: int) -> list[int]:
+    """Split ``total`` whole expansions in proportion to ``weights`` (largest remainder; ties go to
+    the earlier item), so the shares sum to ``total``."""
+    if total <= 0 or not weights:
+        return [0] * len(weights)
+    mass = sum(weights) or 1.0
+    exact = [w / mass * total for w in weights]
+    shares = [int(x) for x in exact]
+    order = sorted(range(len(weights)), key=lambda i: (-(exact[i] - shares[i]), i))
+    for i in order[: total - sum(shares)]:
+        shares[i] += 1
+    return shares

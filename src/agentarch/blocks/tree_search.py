@@ -1,0 +1,63 @@
+"""Best-first tree search over partial solutions (Koh et al., 2024, 'Tree Search for Language Model
+Agents'; Tree of Thoughts, Yao et al., 2023).
+
+The frontier is a priority queue ordered by a model-based value of each partial solution; the best
+node is expanded first into ``branch`` sampled next steps, each scored by the value function. The
+search stops after ``budget`` expansions, at ``depth`` steps, or as soon as a finished solution
+scores at least ``stop_value``; the best finished solution wins.
+"""
+
+import asyncio
+import heapq
+import itertools
+
+from agentarch.blocks.base import Block, Params
+from agentarch.blocks.context import Context
+from agentarch.blocks.registry import register
+from agentarch.blocks.stepwise import finish, is_final, propose, render
+from agentarch.blocks.verify import Scorer, VerifierName, make_scorer
+
+
+class TreeSearchParams(Params):
+    branch: int = 2
+    budget: int = 4  # expansions
+    depth: int = 4
+    stop_value: float = 0.9
+    temperature: float = 0.7
+    verifier: VerifierName = "llm_judge"
+    max_tokens: int = 96
+
+
+@register
+class TreeSearch(Block):
+    name = "tree_search"
+    paper = "Tree Search for Language Model Agents (Koh et al., 2024); Tree of Thoughts (Yao et al., 2023)"
+    summary = "Best-first search over reasoning steps scored by a model value function, with a budget."
+    Params = TreeSearchParams
+
+    async def forward(self, question: str, ctx: Context) -> str:
+        return await self.search(question, ctx, make_scorer(self.params.verifier, question, ctx, partial=True))
+
+    async def search(self, question: str, ctx: Context, scorer: Scorer) -> str:
+        p = self.params
+        tie = itertools.count()
+        frontier: list = [(0.0, next(tie), [])]
+        best: tuple[float, list[str]] = (-1.0, [])
+        for _ in range(p.budget):
+            if not frontier:
+                break
+            _, _, steps = heapq.heappop(frontier)
+            nexts = await propose(question, steps, ctx, n=p.branch, temperature=p.temperature,
+                                  max_tokens=p.max_tokens, block=f"{self.name}.expand")
+            kids = [[*steps, s] for s in nexts]
+            values = await asyncio.gather(*(scorer(render(k)) for k in kids))
+            for kid, value in zip(kids, values):
+                if is_final(kid[-1]) or len(kid) >= p.depth:
+                    best = max(best, (value, kid), key=lambda b: b[0])
+                else:
+                    heapq.heappush(frontier, (-value, next(tie), kid))
+            if best[0] >= p.stop_value:
+                break
+        if best[0] < 0 and frontier:  # budget spent before any solution finished
+            best = (0.0, frontier[0][2])
+        return await finish(question, best[1], ctx, max_tokens=2 * p.max_tokens, block=f"{self.name}.finish")
