@@ -1,0 +1,39 @@
+"""Solo Performance Prompting (Wang et al., 2024, 'Unleashing the Emergent Cognitive Synergy in Large
+Language Models: A Task-Solving Agent through Multi-Persona Self-Collaboration').
+
+One model plays several personas in a single response: it names the experts the task needs, lets an
+assistant persona draft a solution, has each expert criticise it, revises until all agree and then
+gives the final answer.
+"""
+
+from agentarch.blocks.base import Block, Params
+from agentarch.blocks.common import solve_prompt
+from agentarch.blocks.context import Context
+from agentarch.blocks.registry import register
+
+SPP = """Solve the question by simulating a collaboration among several personas inside your reply.
+1. Participants: name the AI Assistant (you) and {personas} experts whose knowledge this question needs.
+2. The AI Assistant writes a first solution.
+3. Each expert checks the solution from their field and points out errors or gaps, quoting the exact step.
+4. The AI Assistant revises the solution. Repeat steps 3-4 until every expert agrees.
+5. Give the agreed final answer."""
+
+
+class SPPParams(Params):
+    personas: int = 2
+    temperature: float = 0.0
+    max_tokens: int = 512
+
+
+@register
+class SoloPerformancePrompting(Block):
+    name = "spp"
+    paper = "Solo Performance Prompting (Wang et al., 2024)"
+    summary = "One model simulates several expert personas that draft, criticise and revise together."
+    Params = SPPParams
+
+    async def forward(self, question: str, ctx: Context) -> str:
+        p = self.params
+        return await ctx.ask(solve_prompt(question, SPP.format(personas=p.personas)),
+                             temperature=p.temperature or ctx.sampling_temperature,
+                             max_tokens=p.max_tokens, block=self.name)
