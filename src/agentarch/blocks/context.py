@@ -46,6 +46,10 @@ async def _no_code(code: str, **_: Any) -> CodeResult:
     return CodeResult(ok=False, error="no code runner is available in this context")
 
 
+async def _no_agent(source: str, question: Any, ctx: "Context") -> Any:
+    raise RuntimeError("no sandbox for generated agents is available in this context")
+
+
 @dataclass
 class Context:
     """Per-example state shared by all blocks of one design run.
@@ -59,6 +63,7 @@ class Context:
     model: Model
     extract: Callable[[str], str] = _identity
     run_code: CodeRunner = _no_code
+    run_agent: Callable[..., Awaitable[Any]] = _no_agent
     sampling_temperature: float = 0.0
     max_tokens: int = 512
     trace: list[TraceEntry] = field(default_factory=list)

@@ -11,7 +11,7 @@ from typing import List, Optional
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from agentarch.cli.common import (BaseUrlOpt, DbOpt, KeyEnvOpt, ModelOpt, ParallelOpt, budget, code_runner,
+from agentarch.cli.common import (BaseUrlOpt, DbOpt, KeyEnvOpt, ModelOpt, ParallelOpt, budget, sandbox_tools,
                                   console, err, model_stack)
 
 
@@ -98,7 +98,7 @@ def eval_cmd(
 
     from agentarch.runtime.evaluator import Evaluator
 
-    evaluator = Evaluator(the_task, stack, store, run_code=code_runner(), concurrency=concurrency)
+    evaluator = Evaluator(the_task, stack, store, concurrency=concurrency)
     summaries = asyncio.run(_evaluate_all(evaluator, specs, examples, split, run_id))
     rows = [s.to_dict() for s in summaries]
     complete = all(s.complete for s in summaries)
@@ -162,7 +162,7 @@ def run_cmd(
     stack = model_stack(model, base_url, api_key_env, store, parallel=parallel)
 
     async def go():
-        ctx = Context(model=stack.model, extract=extract, run_code=code_runner())
+        ctx = Context(model=stack.model, extract=extract, **sandbox_tools())
         try:
             return await spec.build()(question, ctx), ctx
         finally:

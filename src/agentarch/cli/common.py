@@ -42,8 +42,8 @@ def model_stack(model: str, base_url: Optional[str], api_key_env: str, store, bu
     return build(model, base_url, api_key_env, store, budget_, concurrency, parallel)
 
 
-def code_runner():
-    """The sandboxed code runner blocks and metrics use."""
-    from agentarch.runtime.sandbox import run_code
+def sandbox_tools() -> dict:
+    """The sandboxed runners a Context needs: ``run_code`` and ``run_agent``."""
+    from agentarch.runtime.sandbox import run_agent, run_code
 
-    return run_code
+    return {"run_code": run_code, "run_agent": run_agent}

@@ -67,8 +67,15 @@ def _from_row(row) -> ExampleResult:
 class Evaluator:
     """Evaluates designs for one task and one model stack, against one store."""
 
-    def __init__(self, task, model_stack, store: Store, run_code=None,
+    def __init__(self, task, model_stack, store: Store, run_code=None, run_agent=None,
                  concurrency: int = DEFAULTS["concurrency"], max_tokens: int = 512):
+        """``run_code``/``run_agent`` default to the sandbox; tests may pass stand-ins."""
+        if run_code is None or run_agent is None:
+            from agentarch.runtime import sandbox
+
+            run_code = run_code or sandbox.run_code
+            run_agent = run_agent or sandbox.run_agent
+        self.run_agent = run_agent
         self.task = task
         self.stack = model_stack
         self.store = store
@@ -79,7 +86,7 @@ class Evaluator:
     async def run_one(self, design: DesignSpec, block, example) -> ExampleResult:
         metric = self.task.metric
         ctx = Context(model=self.stack.model, extract=metric.extract, max_tokens=self.max_tokens,
-                      **({"run_code": self.run_code} if self.run_code else {}))
+                      run_code=self.run_code, run_agent=self.run_agent)
         t0 = time.perf_counter()
         error = None
         try:
