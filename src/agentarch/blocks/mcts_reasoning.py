@@ -13,11 +13,10 @@ import asyncio
 import math
 from dataclasses import dataclass, field
 
-from agentarch.blocks.base import Block, Params
 from agentarch.blocks.context import Context
 from agentarch.blocks.registry import register
-from agentarch.blocks.stepwise import finish, is_final, propose, render
-from agentarch.blocks.verify import VerifierName, make_scorer
+from agentarch.blocks.stepwise import StepSearch, StepSearchParams, is_final, render
+from agentarch.blocks.verify import Scorer
 
 
 @dataclass(eq=False)
@@ -38,27 +37,23 @@ class Node:
         return self.total / self.visits + c * math.sqrt(math.log(self.parent.visits + 1) / self.visits)
 
 
-class MCTSParams(Params):
+class MCTSParams(StepSearchParams):
     iterations: int = 3
     branch: int = 2
     depth: int = 4
     exploration: float = 1.0
     success: float = 0.8
-    temperature: float = 0.7
-    verifier: VerifierName = "llm_judge"
-    max_tokens: int = 96
 
 
 @register
-class MCTSReasoning(Block):
+class MCTSReasoning(StepSearch):
     name = "mcts_reasoning"
     paper = "Language Agent Tree Search (Zhou et al., 2024); SWE-Search (Antoniades et al., 2025)"
     summary = "UCT tree search over steps, LLM-valued, with reflections on failed solutions."
     Params = MCTSParams
 
-    async def forward(self, question: str, ctx: Context) -> str:
+    async def search(self, question: str, ctx: Context, scorer: Scorer) -> str:
         p = self.params
-        score = make_scorer(p.verifier, question, ctx, partial=True)
         root, reflections = Node([]), []
         best: tuple[float, list[str]] = (-1.0, [])
         for _ in range(p.iterations):
@@ -68,11 +63,9 @@ class MCTSReasoning(Block):
             if node.done or len(node.steps) >= p.depth:
                 value = node.total / max(node.visits, 1)
             else:
-                nexts = await propose(question, node.steps, ctx, n=p.branch, temperature=p.temperature,
-                                      max_tokens=p.max_tokens, block=f"{self.name}.expand",
-                                      advice="\n".join(reflections))
+                nexts = await self.expand(question, node.steps, ctx, p.branch, advice="\n".join(reflections))
                 node.children = [Node([*node.steps, s], node) for s in nexts]
-                values = await asyncio.gather(*(score(render(k.steps)) for k in node.children))
+                values = await asyncio.gather(*(scorer(render(k.steps)) for k in node.children))
                 for kid, v in zip(node.children, values):
                     kid.visits, kid.total = 1, v
                     if kid.done:
@@ -88,7 +81,7 @@ class MCTSReasoning(Block):
                 break
         if best[0] < 0:
             best = (0.0, self.greedy(root))
-        return await finish(question, best[1], ctx, max_tokens=2 * p.max_tokens, block=f"{self.name}.finish")
+        return await self.conclude(question, best[1], ctx)
 
     @staticmethod
     def greedy(root: Node) -> list[str]:

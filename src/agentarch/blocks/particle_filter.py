@@ -11,33 +11,26 @@ import asyncio
 import random
 from collections import Counter
 
-from agentarch.blocks.base import Block, Params
 from agentarch.blocks.common import majority_text, softmax
 from agentarch.blocks.context import Context
 from agentarch.blocks.registry import register
-from agentarch.blocks.stepwise import finish, is_final, propose, render
-from agentarch.blocks.verify import Scorer, VerifierName, make_scorer
+from agentarch.blocks.stepwise import StepSearch, StepSearchParams, is_final, render
+from agentarch.blocks.verify import Scorer
 
 
-class ParticleFilterParams(Params):
+class ParticleFilterParams(StepSearchParams):
     particles: int = 3
     steps: int = 4
     resample_temperature: float = 0.2
-    temperature: float = 0.7
-    verifier: VerifierName = "llm_judge"
     seed: int = 0
-    max_tokens: int = 96
 
 
 @register
-class ParticleFilter(Block):
+class ParticleFilter(StepSearch):
     name = "particle_filter"
     paper = "Particle-based inference-time scaling (Puri et al., 2025)"
     summary = "N partial solutions extended step by step, weighted by a reward and resampled each step."
     Params = ParticleFilterParams
-
-    async def forward(self, question: str, ctx: Context) -> str:
-        return await self.search(question, ctx, make_scorer(self.params.verifier, question, ctx, partial=True))
 
     async def search(self, question: str, ctx: Context, scorer: Scorer) -> str:
         p = self.params
@@ -48,9 +41,7 @@ class ParticleFilter(Block):
             if not live:
                 break
             # identical particles share one request for all their samples
-            groups = await asyncio.gather(*(
-                propose(question, s, ctx, n=k, temperature=p.temperature, max_tokens=p.max_tokens,
-                        block=f"{self.name}.step") for s, k in live.items()))
+            groups = await asyncio.gather(*(self.expand(question, s, ctx, k) for s, k in live.items()))
             grown = [(*s, step) for s, group in zip(live, groups) for step in group]
             rewards = await asyncio.gather(*(scorer(render(g)) for g in grown))
             particles = [(s, r) for s, r in particles if s and is_final(s[-1])] + list(zip(grown, rewards))
@@ -58,6 +49,5 @@ class ParticleFilter(Block):
             particles = rng.choices(particles, weights=weights, k=p.particles)
         done = [(s, r) for s, r in particles if s and is_final(s[-1])]
         if not done:
-            best = max(particles, key=lambda x: x[1])[0]
-            return await finish(question, best, ctx, max_tokens=2 * p.max_tokens, block=f"{self.name}.finish")
+            return await self.conclude(question, max(particles, key=lambda x: x[1])[0], ctx)
         return majority_text([render(s) for s, _ in done], ctx.extract, [r for _, r in done])

@@ -9,32 +9,25 @@ a reward-weighted majority vote.
 
 import asyncio
 
-from agentarch.blocks.base import Block, Params
 from agentarch.blocks.common import majority_text, softmax
 from agentarch.blocks.context import Context
 from agentarch.blocks.registry import register
-from agentarch.blocks.stepwise import allocate, finish, is_final, propose, render
-from agentarch.blocks.verify import Scorer, VerifierName, make_scorer
+from agentarch.blocks.stepwise import StepSearch, StepSearchParams, allocate, is_final, render
+from agentarch.blocks.verify import Scorer
 
 
-class RebaseParams(Params):
+class RebaseParams(StepSearchParams):
     width: int = 4
     depth: int = 4
     balance_temperature: float = 0.2
-    temperature: float = 0.7
-    verifier: VerifierName = "llm_judge"
-    max_tokens: int = 96
 
 
 @register
-class Rebase(Block):
+class Rebase(StepSearch):
     name = "rebase"
     paper = "REBASE reward-balanced search (Wu et al., 2024, Inference Scaling Laws)"
     summary = "Expand each depth with widths proportional to softmax(reward/T); weighted vote of finished."
     Params = RebaseParams
-
-    async def forward(self, question: str, ctx: Context) -> str:
-        return await self.search(question, ctx, make_scorer(self.params.verifier, question, ctx, partial=True))
 
     async def search(self, question: str, ctx: Context, scorer: Scorer) -> str:
         p = self.params
@@ -42,9 +35,8 @@ class Rebase(Block):
         finished: list[tuple[list[str], float]] = []
         for _ in range(p.depth):
             widths = allocate(softmax([r for _, r in nodes], p.balance_temperature), p.width - len(finished))
-            groups = await asyncio.gather(*(
-                propose(question, steps, ctx, n=w, temperature=p.temperature, max_tokens=p.max_tokens,
-                        block=f"{self.name}.expand") for (steps, _), w in zip(nodes, widths)))
+            groups = await asyncio.gather(*(self.expand(question, steps, ctx, w)
+                                            for (steps, _), w in zip(nodes, widths)))
             kids = [[*steps, s] for (steps, _), group in zip(nodes, groups) for s in group]
             rewards = await asyncio.gather(*(scorer(render(k)) for k in kids))
             nodes = []
@@ -53,6 +45,5 @@ class Rebase(Block):
             if not nodes or len(finished) >= p.width:
                 break
         if not finished:
-            best = max(nodes, key=lambda n: n[1])[0] if nodes else []
-            return await finish(question, best, ctx, max_tokens=2 * p.max_tokens, block=f"{self.name}.finish")
+            return await self.conclude(question, max(nodes, key=lambda n: n[1])[0] if nodes else [], ctx)
         return majority_text([render(s) for s, _ in finished], ctx.extract, [r for _, r in finished])

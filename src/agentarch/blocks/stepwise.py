@@ -1,6 +1,6 @@
 """Partial solutions as lists of reasoning steps, shared by the step-level search blocks (tree
 search, MCTS, REBASE, particle filtering): propose next steps, tell a finished solution, finish a
-partial one, and split an expansion budget by weight.
+partial one, split an expansion budget by weight, and ``StepSearch``, their common base.
 
 A step that contains an "Answer:" line ends its solution (the usual step-level search set-up,
 Yao et al., 2023, 'Tree of Thoughts'; Wu et al., 2024, REBASE).
@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from typing import Sequence
 
+from agentarch.blocks.base import Block, Params
 from agentarch.blocks.common import ANSWER_FORMAT, solve_prompt
 from agentarch.blocks.context import Context
+from agentarch.blocks.verify import Scorer, VerifierName, make_scorer
 
 
 def render(steps: Sequence[str]) -> str:
@@ -56,3 +58,30 @@ def allocate(weights: Sequence[float], total: int) -> list[int]:
     for i in order[: total - sum(shares)]:
         shares[i] += 1
     return shares
+
+
+class StepSearchParams(Params):
+    temperature: float = 0.7  # for sampling next steps
+    verifier: VerifierName = "llm_judge"  # scores partial solutions (a process reward)
+    max_tokens: int = 96  # per step
+
+
+class StepSearch(Block):
+    """Base of the step-level searches. ``forward`` scores partial solutions with the configured
+    verifier; ``search`` takes any scorer (PlanGEN passes its constraint verifier)."""
+
+    Params = StepSearchParams
+
+    async def forward(self, question: str, ctx: Context) -> str:
+        return await self.search(question, ctx, make_scorer(self.params.verifier, question, ctx, partial=True))
+
+    async def search(self, question: str, ctx: Context, scorer: Scorer) -> str:
+        raise NotImplementedError
+
+    async def expand(self, question: str, steps: Sequence[str], ctx: Context, n: int, advice: str = "") -> list[str]:
+        p = self.params
+        return await propose(question, steps, ctx, n=n, temperature=p.temperature, max_tokens=p.max_tokens,
+                             block=f"{self.name}.expand", advice=advice)
+
+    async def conclude(self, question: str, steps: Sequence[str], ctx: Context) -> str:
+        return await finish(question, steps, ctx, max_tokens=2 * self.params.max_tokens, block=f"{self.name}.finish")

@@ -11,32 +11,25 @@ import asyncio
 import heapq
 import itertools
 
-from agentarch.blocks.base import Block, Params
 from agentarch.blocks.context import Context
 from agentarch.blocks.registry import register
-from agentarch.blocks.stepwise import finish, is_final, propose, render
-from agentarch.blocks.verify import Scorer, VerifierName, make_scorer
+from agentarch.blocks.stepwise import StepSearch, StepSearchParams, is_final, render
+from agentarch.blocks.verify import Scorer
 
 
-class TreeSearchParams(Params):
+class TreeSearchParams(StepSearchParams):
     branch: int = 2
     budget: int = 4  # expansions
     depth: int = 4
     stop_value: float = 0.9
-    temperature: float = 0.7
-    verifier: VerifierName = "llm_judge"
-    max_tokens: int = 96
 
 
 @register
-class TreeSearch(Block):
+class TreeSearch(StepSearch):
     name = "tree_search"
     paper = "Tree Search for Language Model Agents (Koh et al., 2024); Tree of Thoughts (Yao et al., 2023)"
     summary = "Best-first search over reasoning steps scored by a model value function, with a budget."
     Params = TreeSearchParams
-
-    async def forward(self, question: str, ctx: Context) -> str:
-        return await self.search(question, ctx, make_scorer(self.params.verifier, question, ctx, partial=True))
 
     async def search(self, question: str, ctx: Context, scorer: Scorer) -> str:
         p = self.params
@@ -47,9 +40,7 @@ class TreeSearch(Block):
             if not frontier:
                 break
             _, _, steps = heapq.heappop(frontier)
-            nexts = await propose(question, steps, ctx, n=p.branch, temperature=p.temperature,
-                                  max_tokens=p.max_tokens, block=f"{self.name}.expand")
-            kids = [[*steps, s] for s in nexts]
+            kids = [[*steps, s] for s in await self.expand(question, steps, ctx, p.branch)]
             values = await asyncio.gather(*(scorer(render(k)) for k in kids))
             for kid, value in zip(kids, values):
                 if is_final(kid[-1]) or len(kid) >= p.depth:
@@ -60,4 +51,4 @@ class TreeSearch(Block):
                 break
         if best[0] < 0 and frontier:  # budget spent before any solution finished
             best = (0.0, frontier[0][2])
-        return await finish(question, best[1], ctx, max_tokens=2 * p.max_tokens, block=f"{self.name}.finish")
+        return await self.conclude(question, best[1], ctx)
