@@ -1,0 +1,97 @@
+"""Routing: choose a whole design per question from what worked before on similar questions
+(strategy selection learned from history, as in meta-learned strategy choice and Symbolic-MoE,
+Chen et al., 2025, 'Symbolic Mixture-of-Experts: Adaptive Skill-based Routing').
+
+``fit_router`` turns ``(question text or features, route, score)`` history into nearest-centroid
+rules over cheap text features (length, numbers, keyword sets); no embedding model is needed.
+Without rules the router uses ``default`` (or, with ``ask_model``, lets the model pick a route).
+"""
+
+import math
+import re
+from typing import Iterable, Sequence
+
+from pydantic import Field
+
+from agentarch.blocks.base import Block, Params
+from agentarch.blocks.common import best_by_group, build_design, pick_index
+from agentarch.blocks.context import Context
+from agentarch.blocks.registry import register
+
+KEYWORDS = {
+    "code": ("def ", "return", "python", "function", "```", "class ", "import "),
+    "math": ("how many", "how much", "total", "sum", "percent", "%", "each", "times", "average", "cost"),
+    "choice": ("(a)", "a)", "options", "which of the following", "choose"),
+    "fact": ("who ", "what is the capital", "when ", "where ", "name the", "which country"),
+}
+
+
+def text_features(text: str) -> list[float]:
+    """[log length, number count, one hit flag per keyword set]."""
+    low = text.lower()
+    hits = [float(any(k in low for k in words)) for words in KEYWORDS.values()]
+    return [math.log1p(len(text)), float(len(re.findall(r"\d+(?:\.\d+)?", text))), *hits]
+
+
+def _features(item: str | Sequence[float]) -> tuple[float, ...]:
+    return tuple(text_features(item)) if isinstance(item, str) else tuple(float(x) for x in item)
+
+
+def fit_router(records: Iterable[tuple[str | Sequence[float], str, float]]) -> dict:
+    """Nearest-centroid rules: each route's centroid is the mean features of the examples on which it
+    scored best; features are scaled by their spread over all examples."""
+    best = best_by_group((_features(x), route, score) for x, route, score in records)
+    if not best:
+        return {}
+    dims = len(next(iter(best)))
+    spread = [max(f[d] for f in best) - min(f[d] for f in best) or 1.0 for d in range(dims)]
+    centroids: dict[str, list[float]] = {}
+    for route in dict.fromkeys(best.values()):
+        mine = [f for f, r in best.items() if r == route]
+        centroids[route] = [sum(f[d] for f in mine) / len(mine) for d in range(dims)]
+    return {"centroids": centroids, "scale": spread}
+
+
+def route_for(rules: dict, item: str | Sequence[float]) -> str | None:
+    """The route whose centroid is nearest to the item's scaled features (None without rules)."""
+    if not rules.get("centroids"):
+        return None
+    f, scale = _features(item), rules["scale"]
+    def dist(c: list[float]) -> float:
+        return sum(((a - b) / s) ** 2 for a, b, s in zip(f, c, scale))
+    return min(rules["centroids"], key=lambda r: dist(rules["centroids"][r]))
+
+
+class RouterParams(Params):
+    routes: dict[str, dict] = Field({"direct": {"block": "direct"}, "cot": {"block": "cot"},
+                                     "program_of_thought": {"block": "program_of_thought"}}, min_length=1)
+    rules: dict = {}
+    default: str = ""
+    ask_model: bool = False
+
+
+@register
+class Router(Block):
+    name = "router"
+    paper = "Learned strategy routing; Symbolic-MoE skill-based routing (Chen et al., 2025)"
+    summary = "Send each question to the design that history says works best for questions like it."
+    Params = RouterParams
+
+    async def choose(self, question: str, ctx: Context) -> str:
+        p = self.params
+        labels = list(p.routes)
+        label = route_for(p.rules, question)
+        if label in p.routes:
+            return label
+        if p.ask_model:
+            menu = "\n".join(f"{i + 1}. {r}" for i, r in enumerate(labels))
+            reply = await ctx.ask(f"Question: {question}\n\nWhich strategy suits this question best?\n{menu}\n\n"
+                                  "Reply with the number only.", temperature=0.0, max_tokens=8,
+                                  block=f"{self.name}.choose")
+            return labels[pick_index(reply, len(labels))]
+        return p.default if p.default in p.routes else labels[0]
+
+    async def forward(self, question: str, ctx: Context) -> str:
+        label = await self.choose(question, ctx)
+        ctx.notes["router.route"] = label
+        return await build_design(self.params.routes[label])(question, ctx)
