@@ -16,7 +16,7 @@ from agentarch.tasks.extract import extract_text
 
 @pytest.mark.parametrize("text,top,want", [
     ("Score: 7", 10, 0.7), ("I'd say 8/10.", 10, 0.8), ("Score: 85/100", 10, 0.85), ("90%", 10, 0.9),
-    ("Score: 64", 100, 0.64), ("rating = 12", 10, 1.0), ("no idea", 10, 0.0),
+    ("Score: 64", 100, 0.64), ("8 out of 10", 100, 0.8), ("Score: 3 / 5", 10, 0.6), ("rating = 12", 10, 1.0), ("no idea", 10, 0.0),
 ])
 def test_parse_score(text, top, want):
     assert parse_score(text, top=top) == pytest.approx(want)

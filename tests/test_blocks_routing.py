@@ -9,6 +9,7 @@ from agentarch.blocks.compute_optimal import ComputeOptimal, difficulty_bin, fit
 from agentarch.blocks.context import CodeResult, Context
 from agentarch.blocks.router import Router, fit_router, route_for, text_features
 from agentarch.blocks.spec import DesignSpec
+from agentarch.errors import ConfigError
 from agentarch.llm.scripted import ScriptedModel
 from agentarch.tasks.extract import extract_text
 
@@ -102,3 +103,12 @@ def test_difficulty_bins_and_fit_policy():
 def test_compute_optimal_rejects_unknown_bins():
     with pytest.raises(ValueError):
         ComputeOptimal.Params(policy={"trivial": {"block": "direct"}})
+
+
+@pytest.mark.parametrize("block,params", [
+    ("router", {"routes": {"x": {"block": "no_such_block"}}}),
+    ("compute_optimal", {"policy": {"hard": {"block": "cot", "params": {"bogus": 1}}}}),
+])
+def test_bad_child_designs_fail_when_the_spec_is_built(block, params):
+    with pytest.raises(ConfigError):
+        DesignSpec(block=block, params=params).build()

@@ -70,15 +70,16 @@ _NUMBER = r"(-?\d+(?:\.\d+)?)"
 
 
 def parse_score(text: str, top: float = 10.0, default: float = 0.0) -> float:
-    """A score in [0, 1] read from a reply on a 0..``top`` scale: "Score: 7", "7/10", "85%" or a
-    bare number (a percentage is read as out of 100 whatever ``top`` is)."""
+    """A score in [0, 1] read from a reply on a 0..``top`` scale: "Score: 7", "7/10", "8 out of 10",
+    "85%" or a bare number (a percentage is read as out of 100 whatever ``top`` is)."""
     text = text or ""
-    m = re.search(rf"(?:score|rating|confidence|value)\s*[:=]?\s*{_NUMBER}\s*(%|/\s*\d+)?", text, re.I)
-    m = m or re.search(rf"{_NUMBER}\s*(%|/\s*\d+)?", text)
+    unit = r"\s*(%|/\s*\d+|out\s+of\s+\d+)?"
+    m = re.search(rf"(?:score|rating|confidence|value)\s*[:=]?\s*{_NUMBER}{unit}", text, re.I)
+    m = m or re.search(rf"{_NUMBER}{unit}", text, re.I)
     if not m:
         return default
-    value, unit = float(m.group(1)), (m.group(2) or "").replace(" ", "")
-    scale = 100.0 if unit == "%" else float(unit[1:]) if unit.startswith("/") and unit[1:] != "0" else top
+    value, unit = float(m.group(1)), m.group(2) or ""
+    scale = 100.0 if unit == "%" else float(re.search(r"\d+", unit).group()) or top if unit else top
     return min(max(value / scale, 0.0), 1.0)
 
 
@@ -129,6 +130,14 @@ def build_design(spec: dict):
 
 
 _BUILT: dict[str, object] = {}
+
+
+def check_designs(specs: dict[str, dict]) -> dict[str, dict]:
+    """Build every design in ``specs`` once, so a parameter holding designs (a router's routes, a
+    compute-optimal policy) fails when its block is built rather than mid-run. For validators."""
+    for spec in specs.values():
+        build_design(spec)
+    return specs
 
 
 def best_by_group(records: Iterable[tuple]) -> dict:

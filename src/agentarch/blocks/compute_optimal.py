@@ -13,7 +13,8 @@ from typing import Iterable
 from pydantic import field_validator
 
 from agentarch.blocks.base import Block, Params
-from agentarch.blocks.common import agreement, best_by_group, build_design, majority_text, solve_prompt
+from agentarch.blocks.common import (agreement, best_by_group, build_design, check_designs, majority_text,
+                                     solve_prompt)
 from agentarch.blocks.context import Context
 from agentarch.blocks.registry import register
 
@@ -53,7 +54,7 @@ class ComputeOptimalParams(Params):
         unknown = set(v) - set(BINS)
         if unknown:
             raise ValueError(f"unknown difficulty bins {sorted(unknown)}; use {', '.join(BINS)}")
-        return v
+        return check_designs(v)
 
 
 @register

@@ -11,10 +11,10 @@ import math
 import re
 from typing import Iterable, Sequence
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from agentarch.blocks.base import Block, Params
-from agentarch.blocks.common import best_by_group, build_design, pick_index
+from agentarch.blocks.common import best_by_group, build_design, check_designs, pick_index
 from agentarch.blocks.context import Context
 from agentarch.blocks.registry import register
 
@@ -56,7 +56,8 @@ def route_for(rules: dict, item: str | Sequence[float]) -> str | None:
     """The route whose centroid is nearest to the item's scaled features (None without rules)."""
     if not rules.get("centroids"):
         return None
-    f, scale = _features(item), rules["scale"]
+    f = _features(item)
+    scale = rules.get("scale") or [1.0] * len(f)
     def dist(c: list[float]) -> float:
         return sum(((a - b) / s) ** 2 for a, b, s in zip(f, c, scale))
     return min(rules["centroids"], key=lambda r: dist(rules["centroids"][r]))
@@ -68,6 +69,8 @@ class RouterParams(Params):
     rules: dict = {}
     default: str = ""
     ask_model: bool = False
+
+    _designs = field_validator("routes")(check_designs)
 
 
 @register
