@@ -6,7 +6,7 @@ from agentarch.blocks.context import Context
 from agentarch.blocks.registry import register
 
 INSTRUCTIONS = {
-    "step_by_step": "Think step by step.",
+    "step_by_step": "Let's think step by step.",
     "careful": "Solve the problem carefully, writing out each calculation before the answer.",
     "plan": "First write a short plan, then carry it out step by step.",
 }

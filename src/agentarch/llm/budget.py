@@ -100,8 +100,8 @@ class MeteredModel:
                     raise BudgetExceeded(f"time budget of {b.seconds:.0f}s spent") from None
         except BudgetExceeded:
             raise
-        except Exception:
-            self.used.calls += 1  # it was sent; a failed call still counts as a call
+        except BaseException:
+            self.used.calls += 1  # it was sent: a failed or cancelled call still counts as a call
             raise
         finally:
             self._reserved_calls -= 1

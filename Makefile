@@ -1,0 +1,33 @@
+# agentarch: two commands do everything on a fresh machine.
+#   make demo   set up (.venv, pinned dependencies, the embedded model) and run the main job
+#   make test   set up the same way and run the whole test suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO_TASK ?= word_problems
+
+.PHONY: setup model demo demo-eval test bench clean
+
+$(BIN)/agentarch: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -e '.[local,test]'
+	@touch $@
+
+setup: $(BIN)/agentarch model
+
+model: $(BIN)/agentarch
+	$(BIN)/agentarch setup --model qwen2.5-coder-0.5b
+
+# The main job: search for a design that beats the baselines, then re-measure on held-out data.
+demo: setup
+	mkdir -p runs
+	$(BIN)/agentarch eval --task $(DEMO_TASK) --baselines --limit 10 --db runs/demo.db
+
+test: setup
+	$(BIN)/pytest -q
+
+bench: setup
+	$(BIN)/python bench/bench_throughput.py
+
+clean:
+	rm -rf $(VENV) runs *.db
