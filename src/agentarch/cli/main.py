@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from agentarch.cli import commands_eval, commands_info
+from agentarch.cli import commands_eval, commands_info, commands_search
 
 app = typer.Typer(
     name="agentarch",
@@ -19,6 +19,7 @@ app = typer.Typer(
 )
 commands_info.register(app)
 commands_eval.register(app)
+commands_search.register(app)
 
 
 def main() -> None:

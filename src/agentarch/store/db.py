@@ -69,6 +69,11 @@ class Store:
                         (status, time.time(), json.dumps(summary) if summary is not None else None, run_id))
         self.event(run_id, status, {})
 
+    def set_summary(self, run_id: str, summary: Any) -> None:
+        """Replace a running run's summary (e.g. a search's best-so-far) without changing its status."""
+        self.db.execute("UPDATE runs SET updated=?, summary=? WHERE id=?",
+                        (time.time(), json.dumps(summary), run_id))
+
     def runs(self, limit: int = 50) -> list[sqlite3.Row]:
         return self.db.execute("SELECT * FROM runs ORDER BY created DESC LIMIT ?", (limit,)).fetchall()
 

@@ -1,0 +1,236 @@
+"""The search loop: baselines first, then propose -> evaluate on validation -> record -> repeat;
+finally the honest part, promotion of the top designs to the untouched test split.
+
+Stops when the model budget runs out (the evaluator returns an incomplete summary), after
+``max_rounds`` proposal rounds, after ``patience`` rounds without a better objective value, when
+the optimizer says it has converged, or when it keeps proposing nothing new. The best design so
+far is written to the store after every evaluation (an ``evaluated`` event and the run summary).
+
+Resume: optimizers are deterministic given their seeded rng and the history, evaluations come from
+the store's results table and model calls from its cache, so rerunning the same search replays
+the same proposals at no cost and carries on where the killed process stopped. Events already
+recorded are not written again, and the call/token budget of the rerun is what the run had left
+(the cumulative spend is kept in the events), so a resumed search spends the budget once.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from agentarch.blocks.spec import DesignSpec
+from agentarch.errors import BudgetExceeded
+from agentarch.search.base import Candidate, Optimizer, Scored
+from agentarch.search.pareto import DEFAULT_LAMBDA, check_objective, pareto_front, value_of
+from agentarch.store.db import Store
+
+DEFAULTS = {"max_rounds": 20, "patience": 6, "top_k": 3, "empty_rounds": 3, "failures": 3}
+
+EventFn = Callable[[str, dict], None]
+
+
+@dataclass
+class SearchResult:
+    """What a search found. ``curve`` is the anytime curve: one point per evaluation,
+    ``{"calls", "tokens", "best", "score", "design"}`` with cumulative calls/tokens sent."""
+
+    run_id: str
+    history: list[Scored]
+    best: Scored | None
+    stop_reason: str
+    baselines: dict[str, str]  # baseline name -> design id
+    curve: list[dict] = field(default_factory=list)
+    spent: dict = field(default_factory=dict)
+    report: dict | None = None  # promotion report (search/promote.py)
+
+    def by_id(self, design_id: str) -> Scored | None:
+        return next((s for s in self.history if s.id == design_id), None)
+
+
+def scored_dict(s: Scored, objective: str = "accuracy", lam: float = DEFAULT_LAMBDA) -> dict:
+    c = s.candidate
+    return {"design": s.id, "label": c.spec.label(), "origin": c.origin, "parent": c.parent, "note": c.note,
+            "score": s.score, "low": s.low, "high": s.high, "tokens": s.tokens, "calls": s.calls,
+            "value": value_of(s, objective, lam)}
+
+
+def _meter(evaluator):
+    stack = getattr(evaluator, "stack", None)
+    return getattr(stack, "meter", None)
+
+
+async def run_search(task, optimizer: Optimizer, evaluator, store: Store, run_id: str, *, val, test,
+                     baselines: dict[str, DesignSpec], objective: str = "accuracy",
+                     max_rounds: int = DEFAULTS["max_rounds"], patience: int = DEFAULTS["patience"],
+                     on_event: EventFn | None = None, lam: float = DEFAULT_LAMBDA,
+                     test_evaluator=None, top_k: int = DEFAULTS["top_k"], promote: bool = True,
+                     config: dict | None = None) -> SearchResult:
+    """Search designs for ``task`` with ``optimizer``, selecting on ``val``; then promote the top
+    designs (top-k by the objective, the validation Pareto front, the best baseline) to ``test``,
+    measured with ``test_evaluator`` (default: ``evaluator``) so the search budget cannot starve it.
+
+    ``on_event(kind, data)`` sees every event as it happens (``proposal``, ``evaluated``,
+    ``stopped``, ``promotion``, ``promoted``, ``done``); ``replayed`` is true in data for events a
+    resumed run had already recorded. The run is created (or resumed) in ``store`` under ``run_id``.
+    """
+    check_objective(objective)
+    if not val:
+        from agentarch.errors import ConfigError
+
+        raise ConfigError(f"the validation split of '{task.name}' is empty; the search has nothing to select on")
+    resumed = store.start_run(run_id, "search", config or {"task": task.name, "optimizer": optimizer.name})
+
+    # -- what an earlier process of this run already recorded --------------------------------
+    seen_events: dict[tuple[str, str], dict] = {}
+    prior_calls = prior_tokens = 0
+    for row in store.events(run_id):
+        import json
+
+        data = json.loads(row["data"])
+        if row["kind"] in ("proposal", "evaluated") and "design" in data:
+            seen_events.setdefault((row["kind"], data["design"]), data)
+        if row["kind"] == "evaluated":
+            prior_calls = max(prior_calls, data.get("spent_calls", 0))
+            prior_tokens = max(prior_tokens, data.get("spent_tokens", 0))
+    meter = _meter(evaluator)
+    if meter is not None and resumed and (prior_calls or prior_tokens):
+        b = meter.budget
+        left = b.model_copy(update={
+            "calls": None if b.calls is None else max(0, b.calls - prior_calls),
+            "tokens": None if b.tokens is None else max(0, b.tokens - prior_tokens)})
+        meter.budget = left
+
+    def spent() -> tuple[int, int]:
+        if meter is None:
+            return prior_calls, prior_tokens
+        return prior_calls + meter.used.calls, prior_tokens + meter.used.tokens
+
+    history: list[Scored] = []
+    evaluated: dict[str, Scored] = {}
+    curve: list[dict] = []
+    baseline_ids: dict[str, str] = {}
+    best: Scored | None = None
+    examples = {e.id: e for e in val}
+
+    def emit(kind: str, data: dict, key: str | None = None) -> None:
+        replayed = key is not None and (kind, key) in seen_events
+        if replayed:
+            data = {**seen_events[(kind, key)], "replayed": True}
+        else:
+            store.event(run_id, kind, data)
+        if on_event:
+            on_event(kind, data)
+
+    async def evaluate(c: Candidate, role: str, rnd: int) -> Scored | None:
+        """Validation result of ``c``; None when the budget ran out before it was complete."""
+        nonlocal best
+        spec = c.spec
+        collected = []
+        summary = await evaluator.evaluate(spec, val, "val", run_id, on_result=collected.append, role=role)
+        by_id = {r.example_id: r for r in collected}
+        ordered = [by_id[e.id] for e in val if e.id in by_id]
+        errors = sorted({r.error for r in ordered if r.error})[:5]
+        failures = [{"input": examples[r.example_id].input, "target": examples[r.example_id].target,
+                     "answer": r.answer} for r in ordered if r.score < 1][:DEFAULTS["failures"]]
+        acc = summary.accuracy
+        s = Scored(c, acc.mean, acc.low, acc.high, summary.tokens, summary.calls, errors, failures)
+        calls, tokens = spent()
+        if summary.complete:
+            history.append(s)
+            evaluated[s.id] = s
+            if best is None or value_of(s, objective, lam) > value_of(best, objective, lam):
+                best = s
+        point = {"design": s.id, "label": spec.label(), "score": None if math.isnan(s.score) else s.score,
+                 "low": s.low, "high": s.high, "tokens": s.tokens, "calls": s.calls, "n": summary.n,
+                 "complete": summary.complete, "origin": c.origin, "round": rnd,
+                 "spent_calls": calls, "spent_tokens": tokens,
+                 "best": scored_dict(best, objective, lam) if best else None}
+        emit("evaluated", point, s.id if summary.complete else None)
+        rec = seen_events.get(("evaluated", s.id), point)
+        curve.append({"design": s.id, "calls": rec["spent_calls"], "tokens": rec["spent_tokens"],
+                      "score": point["score"], "best": value_of(best, "accuracy") if best else None,
+                      "best_value": value_of(best, objective, lam) if best else None,
+                      "origin": c.origin})
+        store.set_summary(run_id, {"best": scored_dict(best, objective, lam) if best else None,
+                                   "evaluated": len(history), "spent_calls": calls, "spent_tokens": tokens})
+        return s if summary.complete else None
+
+    stop = ""
+    # -- baselines ------------------------------------------------------------------------------
+    for name, spec in baselines.items():
+        baseline_ids[name] = spec.id
+        if spec.id in evaluated:
+            continue
+        c = Candidate(spec, origin="baseline", note=name)
+        emit("proposal", {"design": spec.id, "label": spec.label(), "origin": "baseline", "note": name,
+                          "round": 0, "spec": spec.to_dict()}, spec.id)
+        if await evaluate(c, "baseline", 0) is None:
+            stop = "budget"
+            break
+
+    # -- propose -> evaluate -> record ----------------------------------------------------------
+    rnd = 0
+    since_better = 0
+    empty = 0
+    while not stop:
+        if rnd >= max_rounds:
+            stop = "rounds"
+            break
+        rnd += 1
+        before = value_of(best, objective, lam) if best else float("-inf")
+        try:
+            cands = await optimizer.propose(list(history))
+        except BudgetExceeded:
+            stop = "budget"
+            break
+        fresh, ids = [], set()
+        for c in cands:
+            if c.spec.id in evaluated or c.spec.id in ids:
+                continue
+            ids.add(c.spec.id)
+            fresh.append(c)
+        if not fresh:
+            empty += 1
+            if empty >= DEFAULTS["empty_rounds"]:
+                stop = "exhausted"
+            continue
+        empty = 0
+        for c in fresh:
+            emit("proposal", {"design": c.spec.id, "label": c.spec.label(), "origin": c.origin,
+                              "parent": c.parent, "note": c.note[:500], "round": rnd, "spec": c.spec.to_dict()},
+                 c.spec.id)
+            if await evaluate(c, "candidate", rnd) is None:
+                stop = "budget"
+                break
+        if stop:
+            break
+        after = value_of(best, objective, lam) if best else float("-inf")
+        since_better = 0 if after > before else since_better + 1
+        if since_better >= patience:
+            stop = "patience"
+        elif optimizer.converged(list(history)):
+            stop = "converged"
+
+    calls, tokens = spent()
+    result = SearchResult(run_id, history, best, stop, baseline_ids, curve,
+                          {"calls": calls, "tokens": tokens, "rounds": rnd})
+    emit("stopped", {"reason": stop, "rounds": rnd, "evaluated": len(history), "spent_calls": calls,
+                     "spent_tokens": tokens, "best": scored_dict(best, objective, lam) if best else None})
+
+    # -- promotion to the held-out test split ---------------------------------------------------
+    if promote and test and history:
+        from agentarch.search.promote import promote as do_promote
+
+        if on_event:
+            on_event("promotion", {"test": len(test)})
+        result.report = await do_promote(test_evaluator or evaluator, run_id, history, baseline_ids, test,
+                                         top_k=top_k, objective=objective, lam=lam, on_event=on_event)
+    summary = {"best": scored_dict(best, objective, lam) if best else None, "stop_reason": stop,
+               "evaluated": len(history), "spent_calls": calls, "spent_tokens": tokens,
+               "pareto": [s.id for s in pareto_front(history)],
+               "report": result.report}
+    store.finish_run(run_id, "done", summary)
+    if on_event:
+        on_event("done", {"reason": stop})
+    return result
