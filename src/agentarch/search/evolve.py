@@ -16,7 +16,7 @@ from agentarch.search.base import Candidate, Optimizer, Scored, SearchEnv
 from agentarch.search.pareto import DEFAULT_LAMBDA, pareto_ranks, value_of
 from agentarch.search.space import Space
 
-DEFAULTS = {"population": 8, "sample": 3, "batch": 2, "crossover": 0.25, "init_random": 2, "tries": 40}
+DEFAULTS = {"population": 8, "sample": 4, "batch": 2, "crossover": 0.25, "init_random": 2, "tries": 40}
 
 
 def space_for(env: SearchEnv) -> Space:
@@ -75,7 +75,8 @@ class Evolve(Optimizer):
         if self.objective == "pareto":
             ranks = pareto_ranks(pop)
             return [(-r, s.score, -s.tokens) for r, s in zip(ranks, pop)]
-        return [(value_of(s, self.objective, self.lam),) for s in pop]
+        # Equal values: the cheaper design wins (simpler designs are better parents and cost less).
+        return [(value_of(s, self.objective, self.lam), -s.tokens) for s in pop]
 
     def _tournament(self, pop: list[Scored], keys: list[tuple]) -> Scored:
         rng = self.env.rng

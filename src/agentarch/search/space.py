@@ -237,7 +237,7 @@ class Space:
     # -- mutation and crossover -------------------------------------------------------------
     def mutate_described(self, spec: DesignSpec, rng: random.Random) -> tuple[DesignSpec, str]:
         """A different valid design one edit away, and a note saying what the edit was."""
-        ops = ["param", "param", "block", "child", "wrap", "unwrap"]
+        ops = ["param", "param", "param", "block", "child", "wrap", "unwrap"]
         for _ in range(60):
             op = rng.choice(ops)
             out = self._mutate(spec, op, rng)
