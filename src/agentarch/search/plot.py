@@ -24,7 +24,11 @@ def anytime_plot(curves: dict[str, list[tuple[float, float]]], path: str | Path,
             ax.step(xs, ys, where="post", label=name, linewidth=2)
             ax.plot(xs, ys, "o", markersize=3, color=ax.lines[-1].get_color())
     styles = ["--", ":", "-."]
-    for i, (name, score) in enumerate(sorted((baselines or {}).items(), key=lambda kv: -kv[1])):
+    grouped: dict[float, list[str]] = {}  # baselines with equal scores share one line and label
+    for name, score in (baselines or {}).items():
+        grouped.setdefault(round(score, 4), []).append(name)
+    for i, (score, names) in enumerate(sorted(grouped.items(), key=lambda kv: -kv[0])):
+        name = ", ".join(names)
         ax.axhline(score, linestyle=styles[i % 3], linewidth=1, color="gray", alpha=0.8)
         ax.annotate(f"{name} {score:.2f}", xy=(0, score), xycoords=("axes fraction", "data"),
                     xytext=(2, 2), textcoords="offset points", fontsize=7, color="dimgray")
