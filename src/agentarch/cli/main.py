@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from agentarch.cli import commands_eval, commands_info, commands_search
+from agentarch.cli import commands_eval, commands_info, commands_search, commands_team
 
 app = typer.Typer(
     name="agentarch",
@@ -20,6 +20,7 @@ app = typer.Typer(
 commands_info.register(app)
 commands_eval.register(app)
 commands_search.register(app)
+commands_team.register(app)
 
 
 def main() -> None:

@@ -9,6 +9,7 @@ model calls for them. The summary gives the mean with a bootstrap 95% interval.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Callable, Sequence
@@ -35,6 +36,7 @@ class ExampleResult:
     error: str | None = None
     trace: list = field(default_factory=list)
     reused: bool = False
+    notes: dict = field(default_factory=dict)  # what blocks left in ctx.notes (e.g. DyLAN importance)
 
 
 @dataclass
@@ -61,7 +63,11 @@ class Summary:
 def _from_row(row) -> ExampleResult:
     return ExampleResult(row["example_id"], row["answer"], row["extracted"], row["score"], row["calls"],
                          row["prompt_tokens"], row["completion_tokens"], row["seconds"], row["error"],
-                         reused=True)
+                         reused=True, notes=json.loads(row["notes"]))
+
+
+def _jsonable(notes: dict) -> dict:
+    return json.loads(json.dumps(notes, default=str))
 
 
 class Evaluator:
@@ -105,7 +111,8 @@ class Evaluator:
             sum(t.prompt_tokens for t in ctx.trace), sum(t.completion_tokens for t in ctx.trace),
             seconds, error,
             [{"block": t.block, "messages": t.messages, "text": t.text, "prompt_tokens": t.prompt_tokens,
-              "completion_tokens": t.completion_tokens, "cached": t.cached} for t in ctx.trace])
+              "completion_tokens": t.completion_tokens, "cached": t.cached} for t in ctx.trace],
+            notes=_jsonable(ctx.notes))
 
     async def evaluate(self, design: DesignSpec, examples: Sequence, split: str = "test",
                        run_id: str | None = None, on_result: Callable[[ExampleResult], None] | None = None,

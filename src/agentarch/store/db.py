@@ -110,10 +110,10 @@ class Store:
 
     def put_result(self, task: str, model: str, design_id: str, example_id: str, r: dict) -> None:
         self.db.execute(
-            "INSERT OR REPLACE INTO results VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT OR REPLACE INTO results VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (task, model, design_id, example_id, r["answer"], r["extracted"], r["score"], r["calls"],
              r["prompt_tokens"], r["completion_tokens"], r["seconds"], r.get("error"),
-             json.dumps(r.get("trace", [])), time.time()))
+             json.dumps(r.get("trace", [])), json.dumps(r.get("notes") or {}), time.time()))
 
     def results(self, task: str, model: str, design_id: str, example_ids: Iterable[str] | None = None) -> dict[str, sqlite3.Row]:
         rows = self.db.execute(

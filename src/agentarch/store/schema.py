@@ -42,6 +42,7 @@ CREATE TABLE IF NOT EXISTS results (
     seconds REAL NOT NULL,
     error TEXT,
     trace TEXT NOT NULL,
+    notes TEXT NOT NULL DEFAULT '{}',
     created REAL NOT NULL,
     PRIMARY KEY (task, model, design_id, example_id)
 );
