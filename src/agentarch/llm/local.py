@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from agentarch.errors import ModelError, require
-from agentarch.llm.types import Completion, Request, Usage
+from agentarch.llm.types import Completion, Request, completion_from_openai
 
 SETTINGS = {"n_ctx_per_slot": 2048, "threads": 2}
 
@@ -63,14 +63,7 @@ class LocalModel:
         data = await loop.run_in_executor(self._pool, self._call, self._body(request))
         if "error" in data:
             raise ModelError(f"embedded model error: {data['error']}")
-        choice = data["choices"][0]
-        usage = data.get("usage") or {}
-        return Completion(
-            text=(choice.get("message") or {}).get("content") or "",
-            usage=Usage(usage.get("prompt_tokens", 0), usage.get("completion_tokens", 0)),
-            finish_reason=choice.get("finish_reason") or "stop",
-            latency=time.perf_counter() - t0,
-        )
+        return completion_from_openai(data, time.perf_counter() - t0)
 
     async def aclose(self) -> None:
         return None

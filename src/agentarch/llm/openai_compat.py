@@ -15,7 +15,7 @@ import aiohttp
 
 from agentarch.errors import ModelError
 from agentarch.llm.retry import TransientError
-from agentarch.llm.types import Completion, Request, Usage
+from agentarch.llm.types import Completion, Request, completion_from_openai
 
 RETRY_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
 
@@ -81,14 +81,7 @@ class OpenAICompatModel:
                 raise ModelError(f"{self._url} answered 404: is '{self.name}' served there? ({detail})")
             raise ModelError(f"{self.base_url} answered HTTP {status}: {detail}")
         data = json.loads(raw)
-        choice = data["choices"][0]
-        usage = data.get("usage") or {}
-        return Completion(
-            text=(choice.get("message") or {}).get("content") or "",
-            usage=Usage(usage.get("prompt_tokens", 0), usage.get("completion_tokens", 0)),
-            finish_reason=choice.get("finish_reason") or "stop",
-            latency=time.perf_counter() - t0,
-        )
+        return completion_from_openai(data, time.perf_counter() - t0)
 
     async def aclose(self) -> None:
         if self._session is not None and not self._session.closed:

@@ -60,3 +60,15 @@ class Completion:
     finish_reason: str = "stop"
     cached: bool = False
     latency: float = 0.0
+
+
+def completion_from_openai(data: dict, latency: float = 0.0) -> Completion:
+    """A ``Completion`` from an OpenAI-format chat response (HTTP servers and the embedded one)."""
+    choice = data["choices"][0]
+    usage = data.get("usage") or {}
+    return Completion(
+        text=(choice.get("message") or {}).get("content") or "",
+        usage=Usage(usage.get("prompt_tokens", 0), usage.get("completion_tokens", 0)),
+        finish_reason=choice.get("finish_reason") or "stop",
+        latency=latency,
+    )
