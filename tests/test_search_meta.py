@@ -304,3 +304,19 @@ def test_smoke_run_rejects_an_agent_that_returns_nothing(sandbox_ok):
     assert asyncio.run(opt.propose(history())) == []
     assert "forward returned None" in prompts(meta)[3]
     assert opt.stats["invalid"] == 1
+
+
+def test_a_reply_without_code_is_asked_for_its_code():
+    def respond(req):
+        text = req.messages[-1]["content"]
+        if "You gave no code for it yet" in text:
+            assert "vote over samples" in text and "write the complete code" in text
+            return reply("Voter", BETTER, "vote over samples")
+        if text.startswith("You design agents"):
+            return "THOUGHT: vote over samples\nNAME: Voter"
+        return "ok"
+
+    opt, model = make(respond)
+    (cand,) = asyncio.run(opt.propose(history()))
+    assert cand.spec.params == {"source": BETTER, "name": "Voter"} and cand.note == "vote over samples"
+    assert opt.stats["unparsed"] == 2 and len(model.calls) == 3  # the thought-only reply, "ok"

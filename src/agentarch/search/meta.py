@@ -38,7 +38,7 @@ from agentarch.blocks.registry import all_blocks
 from agentarch.blocks.spec import DesignSpec
 from agentarch.errors import AgentArchError, ConfigError
 from agentarch.search.base import Candidate, Optimizer, Scored, SearchEnv
-from agentarch.search.meta_parse import Proposal, check_source, parse_proposal
+from agentarch.search.meta_parse import Proposal, check_source, parse_partial, parse_proposal
 
 API = """\
 An agent is Python code defining `async def forward(inputs, ctx)` that returns the answer text.
@@ -73,6 +73,8 @@ REFLECTIONS = (
     "Reflect: check the code line by line. Does it use only the ctx calls listed, await every ask/chat, "
     "and return the answer text? Fix every mistake.",
 )
+
+WRITE_CODE = " Then write the complete code of the agent."
 
 _CODE = re.compile(r"```.*?(?:```|\Z)", re.S)
 
@@ -256,12 +258,15 @@ class MetaAgentSearch(Optimizer):
         head = f'Your agent "{p.name or "unnamed"}"'
         if p.thought:
             head += f" — {_short(p.thought, 300)}"
+        if not p.code.strip():
+            return f"{head}. You gave no code for it yet."
         return f"{head}:\n```python\n{p.code.rstrip()}\n```"
 
     def reflect_prompt(self, p: Proposal, history: list[Scored], turn: int) -> str:
         names = ", ".join(_entry_name(s) for s in sorted(history, key=lambda s: -s.score)[:6])
         return (f"{self._task()}\n\n{API}\n\nArchive agents: {names or '(none)'}\n\n"
-                f"{self._current(p)}\n\n{REFLECTIONS[turn % len(REFLECTIONS)]}\n{FORMAT}")
+                f"{self._current(p)}\n\n{REFLECTIONS[turn % len(REFLECTIONS)]}"
+                f"{WRITE_CODE if not p.code.strip() else ''}\n{FORMAT}")
 
     def debug_prompt(self, p: Proposal, error: str) -> str:
         return (f"{self._task()}\n\n{API}\n\n{self._current(p)}\n\n"
@@ -314,12 +319,10 @@ class MetaAgentSearch(Optimizer):
     async def _one(self, history: list[Scored], known: set[str]) -> Candidate | None:
         self.last_prompts = []
         self.stats["proposed"] += 1
-        p = parse_proposal(await self._ask(self.propose_prompt(history), "propose"))
-        if p is None:
-            self.stats["unparsed"] += 1
+        p = parse_partial(await self._ask(self.propose_prompt(history), "propose"))
+        if not p.code:
+            self.stats["unparsed"] += 1  # a reply without code: the turns below ask for it
         for turn in range(int(self.opts["reflections"])):
-            if p is None:
-                break
             self.stats["reflections"] += 1
             revised = parse_proposal(await self._ask(self.reflect_prompt(p, history, turn), "reflect"))
             if revised is None:
@@ -327,9 +330,6 @@ class MetaAgentSearch(Optimizer):
             elif not check_source(revised.code) or check_source(p.code):
                 # keep the revision unless it broke code that compiled
                 p = Proposal(revised.thought or p.thought, revised.name or p.name, revised.code)
-        if p is None:
-            self.stats["invalid"] += 1
-            return None
         error = await self.check(p, known)
         tries = 0
         while error and tries < int(self.opts["debug_tries"]):

@@ -92,6 +92,20 @@ def parse_proposal(text: str) -> Proposal | None:
     return Proposal(thought, _clean_name(name), _clean_code(code))
 
 
+def parse_partial(text: str) -> Proposal:
+    """Like ``parse_proposal``, but a reply without code still gives its thought and name (with
+    empty ``code``), so the meta model can be asked to write the code for its idea."""
+    p = parse_proposal(text)
+    if p is not None:
+        return p
+    text = text or ""
+    thought = _label(text, "thought") or _label(text, "reasoning") or _label(text, "idea")
+    if not thought:
+        thought = " ".join(ln.strip() for ln in text.splitlines() if ln.strip()
+                           and not re.match(r"^[ \t>*#_-]*name[ \t*_]*[:=]", ln, re.I))[:300]
+    return Proposal(thought, _clean_name(_label(text, "name")), "")
+
+
 def _strip_fences(code: str) -> str:
     m = _FENCE.search(code)
     return m.group(2) if m else code
@@ -100,6 +114,9 @@ def _strip_fences(code: str) -> str:
 def check_source(code: str) -> str:
     """"" if ``code`` compiles and defines ``forward(inputs, ctx)`` at top level, else a short
     error message for the meta model. Compiles only: nothing is executed."""
+    if not code.strip():
+        return ("No code was given: the reply must contain a ```python block defining "
+                "`async def forward(inputs, ctx)`.")
     try:
         tree = ast.parse(code, filename="agent.py")
         compile(tree, "agent.py", "exec")
