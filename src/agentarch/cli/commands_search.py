@@ -7,13 +7,13 @@ import asyncio
 import hashlib
 import json
 import random
-import re
 from pathlib import Path
 from typing import Optional
 
 import typer
 
-from agentarch.cli.common import BaseUrlOpt, DbOpt, KeyEnvOpt, ModelOpt, ParallelOpt, budget, console, err
+from agentarch.cli.common import (BaseUrlOpt, DbOpt, KeyEnvOpt, ModelOpt, ParallelOpt, budget, console, err,
+                                  model_stack, sandbox_tools)
 
 DEFAULT_BASELINES = "direct,cot,cot_sc"
 
@@ -21,45 +21,6 @@ DEFAULT_BASELINES = "direct,cot,cot_sc"
 def register(app: typer.Typer) -> None:
     app.command("search")(search_cmd)
     app.command("export")(export_cmd)
-
-
-# ---- a scripted model for tests: --model scripted:<rules.json> (hidden, not in --help) ----------
-def scripted_model(path: str):
-    """``{"rules": [[regex, answer-with-\\1-backrefs], ...], "delay": s, "log": file}``: the first
-    rule whose regex matches the joined messages answers (``re.S | re.I``); every request reaching
-    the model is appended to ``log`` as a JSON line with its cache key."""
-    from agentarch.errors import ConfigError
-    from agentarch.llm.scripted import ScriptedModel
-
-    try:
-        cfg = json.loads(Path(path).read_text())
-    except (OSError, ValueError) as exc:
-        raise ConfigError(f"--model scripted:{path}: {exc}") from None
-    rules = [(re.compile(p, re.S | re.I), a) for p, a in cfg.get("rules", [])]
-    log = cfg.get("log")
-
-    def respond(req) -> str:
-        text = "\n".join(m.get("content") or "" for m in req.messages)
-        if log:
-            with open(log, "a") as f:
-                f.write(json.dumps({"key": req.key("scripted", "scripted"), "text": text}) + "\n")
-        for pat, ans in rules:
-            m = pat.search(text)
-            if m:
-                return m.expand(ans)
-        return ""
-
-    return ScriptedModel(respond, delay=float(cfg.get("delay", 0.0)))
-
-
-def _stack(model, base_url, api_key_env, store, budget_, parallel, concurrency=None):
-    if model.startswith("scripted:"):
-        from agentarch.llm.client import stack
-
-        return stack(scripted_model(model.split(":", 1)[1]), store, budget_, retries=1)
-    from agentarch.cli.common import model_stack
-
-    return model_stack(model, base_url, api_key_env, store, budget_, parallel, concurrency)
 
 
 def _model_id(model: str, base_url: Optional[str]) -> str:
@@ -145,9 +106,9 @@ def search_cmd(
     store = Store(db)
     resumed = store.run(run_id) is not None
     cls = optimizer_class(optimizer)  # fails early for a missing optimizer module or extra
-    stack = _stack(model, base_url, api_key_env, store, budget(budget_calls, budget_tokens, None, budget_seconds),
-                   parallel)
-    test_stack = _stack(model, base_url, api_key_env, store, budget(test_budget_calls, None, None, None), parallel)
+    stack = model_stack(model, base_url, api_key_env, store, budget(budget_calls, budget_tokens, None, budget_seconds),
+                        parallel)
+    test_stack = model_stack(model, base_url, api_key_env, store, budget(test_budget_calls, None, None, None), parallel)
 
     from agentarch.blocks.context import Context
     from agentarch.runtime.evaluator import Evaluator
@@ -163,16 +124,18 @@ def search_cmd(
         env.options["space"] = Space.from_registry(train=parts.train, only=only)
     if optimizer in ("meta", "mcts"):
         if meta_model or meta_base_url:
-            meta_stack = _stack(meta_model or model, meta_base_url, api_key_env, store, None, parallel)
+            meta_stack = model_stack(meta_model or model, meta_base_url, api_key_env, store, None, parallel)
         else:
-            meta_stack = _stack(model, base_url, api_key_env, store, None, parallel)
+            meta_stack = model_stack(model, base_url, api_key_env, store, None, parallel)
         env.meta = Context(model=meta_stack.model, max_tokens=1024)
+        # Meta Agent Search smoke-runs each proposal once, in the sandbox, on the design model.
+        env.options["smoke_context"] = lambda: Context(model=stack.model, extract=the_task.metric.extract,
+                                                       **sandbox_tools())
     opt = cls(env)
     err.print(f"run {run_id}{' (resuming)' if resumed else ''}: {optimizer} on '{the_task.name}' "
               f"(val {len(val)}, test {len(test)}, train {len(parts.train)}) with {stack.id}"
               + (f", budget {budget_calls} calls" if budget_calls else ""))
 
-    from agentarch.search.loop import run_search
 
     result = asyncio.run(_run(the_task, opt, evaluator, test_evaluator, store, run_id, val, test, base_specs,
                               objective, lam, rounds, patience, top_k, config, budget_calls, meta_stack))

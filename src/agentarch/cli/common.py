@@ -29,9 +29,13 @@ def budget(calls: Optional[int], tokens: Optional[int], dollars: Optional[float]
 def model_stack(model: str, base_url: Optional[str], api_key_env: str, store, budget_=None,
                 parallel: int = 4, concurrency: Optional[int] = None):
     """Build the model stack, showing a progress line while the embedded model is fetched."""
-    from agentarch.llm.client import build
+    from agentarch.llm.client import build, stack
     from agentarch.llm.weights import PRESETS, cache_dir
 
+    if model.startswith("scripted:"):
+        from agentarch.cli.scripted import scripted_model
+
+        return stack(scripted_model(model.split(":", 1)[1]), store, budget_, retries=1)
     if not base_url and model in PRESETS and not (cache_dir() / PRESETS[model].filename).exists():
         err.print(f"[bold]Fetching the embedded model {model}[/] (once; verified by sha256) ...")
 

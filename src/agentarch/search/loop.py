@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Callable
 
 from agentarch.blocks.spec import DesignSpec
 from agentarch.errors import BudgetExceeded

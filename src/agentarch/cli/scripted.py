@@ -1,0 +1,36 @@
+"""A scripted model for tests of the real command line: ``--model scripted:<rules.json>`` (hidden,
+not in --help)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+
+def scripted_model(path: str):
+    """``{"rules": [[regex, answer-with-\\1-backrefs], ...], "delay": s, "log": file}``: the first
+    rule whose regex matches the joined messages answers (``re.S | re.I``); every request reaching
+    the model is appended to ``log`` as a JSON line with its cache key."""
+    from agentarch.errors import ConfigError
+    from agentarch.llm.scripted import ScriptedModel
+
+    try:
+        cfg = json.loads(Path(path).read_text())
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"--model scripted:{path}: {exc}") from None
+    rules = [(re.compile(p, re.S | re.I), a) for p, a in cfg.get("rules", [])]
+    log = cfg.get("log")
+
+    def respond(req) -> str:
+        text = "\n".join(m.get("content") or "" for m in req.messages)
+        if log:
+            with open(log, "a") as f:
+                f.write(json.dumps({"key": req.key("scripted", "scripted"), "text": text}) + "\n")
+        for pat, ans in rules:
+            m = pat.search(text)
+            if m:
+                return m.expand(ans)
+        return ""
+
+    return ScriptedModel(respond, delay=float(cfg.get("delay", 0.0)))
