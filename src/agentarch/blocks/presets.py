@@ -19,3 +19,16 @@ BASELINES: dict[str, dict] = {
 def baselines(names: list[str] | None = None) -> dict[str, DesignSpec]:
     chosen = names or list(BASELINES)
     return {n: DesignSpec.model_validate(BASELINES[n]) for n in chosen}
+
+
+def parse_baselines(text: str | None) -> dict[str, DesignSpec]:
+    """Baselines named on the command line: "all", "" (none) or a comma list of preset names."""
+    from agentarch.errors import ConfigError
+
+    if not text:
+        return {}
+    names = list(BASELINES) if text == "all" else [b.strip() for b in text.split(",") if b.strip()]
+    for n in names:
+        if n not in BASELINES:
+            raise ConfigError(f"unknown baseline '{n}'; baselines: {', '.join(BASELINES)}")
+    return baselines(names)

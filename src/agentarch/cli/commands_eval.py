@@ -60,7 +60,7 @@ def eval_cmd(
 
     Rerunning the same command resumes: finished examples are read from --db, not recomputed.
     """
-    from agentarch.blocks.presets import BASELINES, baselines as preset_baselines
+    from agentarch.blocks.presets import parse_baselines
     from agentarch.blocks.spec import parse_design
     from agentarch.errors import ConfigError
     from agentarch.store.db import Store
@@ -68,12 +68,7 @@ def eval_cmd(
 
     the_task = load_task(task, input_field, target_field, metric)
     specs: dict[str, object] = {}
-    if baselines:
-        names = None if baselines == "all" else [b.strip() for b in baselines.split(",") if b.strip()]
-        for n in names or []:
-            if n not in BASELINES:
-                raise ConfigError(f"unknown baseline '{n}'; baselines: {', '.join(BASELINES)}")
-        specs.update(preset_baselines(names))
+    specs.update(parse_baselines(baselines))
     for d in design:
         spec = parse_design(d)
         specs[spec.label()] = spec

@@ -74,7 +74,7 @@ def search_cmd(
     Validation selects, test (never seen by the search) reports. Rerunning the same command resumes:
     evaluations come from --db, proposals replay from the seed.
     """
-    from agentarch.blocks.presets import BASELINES, baselines as preset_baselines
+    from agentarch.blocks.presets import parse_baselines
     from agentarch.cli.commands_eval import load_task
     from agentarch.errors import ConfigError
     from agentarch.search.pareto import check_objective
@@ -85,11 +85,8 @@ def search_cmd(
     check_objective(objective)
     if optimizer not in OPTIMIZERS:
         raise ConfigError(f"unknown optimizer '{optimizer}'; choose one of {', '.join(OPTIMIZERS)}")
-    names = list(BASELINES) if baselines == "all" else [b.strip() for b in baselines.split(",") if b.strip()]
-    for n in names:
-        if n not in BASELINES:
-            raise ConfigError(f"unknown baseline '{n}'; baselines: {', '.join(BASELINES)}")
-    base_specs = preset_baselines(names) if names else {}
+    base_specs = parse_baselines(baselines)
+    names = list(base_specs)
     the_task = load_task(task, input_field, target_field, metric)
     parts = the_task.split(seed=seed)
     val, test = take(parts.val, val_limit), take(parts.test, test_limit)
