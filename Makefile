@@ -23,7 +23,8 @@ model: $(BIN)/agentarch
 demo: setup
 	mkdir -p runs
 	$(BIN)/agentarch search --task $(DEMO_TASK) --optimizer evolve --baselines direct,cot \
-	    --budget-calls 40 --val-limit 8 --test-limit 16 --top-k 1 --db runs/demo.db --out runs
+	    --blocks cot,self_consistency,fewshot,refine,step_back,program_of_thought \
+	    --budget-calls 120 --val-limit 8 --test-limit 16 --top-k 1 --db runs/demo.db --out runs
 
 # The baseline designs side by side on test examples (a longer run).
 demo-eval: setup
