@@ -26,3 +26,17 @@ def local_model():
 
 def run(coro):
     return asyncio.run(coro)
+
+
+@pytest.fixture(scope="session")
+def keyed_server():
+    """A real llama.cpp server on 127.0.0.1 that accepts only the API key "right-key"."""
+    import xllamacpp
+
+    from agentarch.llm.weights import ensure_model
+
+    p = xllamacpp.CommonParams()
+    p.model.path = str(ensure_model("qwen2.5-coder-0.5b"))
+    p.n_ctx, p.n_parallel, p.verbosity = 512, 1, -1
+    p.api_keys = ["right-key"]
+    return xllamacpp.Server(p)

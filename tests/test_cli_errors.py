@@ -8,7 +8,6 @@ import os
 import socket
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -93,18 +92,9 @@ def test_server_down(tmp_path):
 
 
 @pytest.mark.model
-def test_wrong_api_key(tmp_path):
-    import xllamacpp
-
-    from agentarch.llm.weights import ensure_model
-
-    p = xllamacpp.CommonParams()
-    p.model.path = str(ensure_model("qwen2.5-coder-0.5b"))
-    p.n_ctx, p.n_parallel, p.verbosity = 512, 1, -1
-    p.api_keys = ["right-key"]
-    server = xllamacpp.Server(p)
+def test_wrong_api_key(tmp_path, keyed_server):
     msg = one_line_error(cli("eval", "--task", "easy_qa", "-d", "direct", "--limit", "1",
-                             "--base-url", server.listening_address, "--api-key-env", "MY_KEY",
+                             "--base-url", keyed_server.listening_address, "--api-key-env", "MY_KEY",
                              "--db", str(tmp_path / "x.db"), env={"MY_KEY": "wrong-key"}))
     assert "refused the API key (HTTP 401)" in msg and "MY_KEY" in msg and "wrong-key" not in msg
 

@@ -15,7 +15,7 @@ from agentarch.llm.client import stack
 from agentarch.llm.openai_compat import OpenAICompatModel
 from agentarch.llm.retry import RetryingModel, TransientError
 from agentarch.llm.types import Request
-from agentarch.llm.weights import PRESETS, ModelPreset, cache_dir, ensure_model, verify
+from agentarch.llm.weights import PRESETS, ModelPreset, cache_dir, verify
 
 pytestmark = pytest.mark.model
 
@@ -84,14 +84,8 @@ def test_server_down_is_retried_then_reported_clearly():
         asyncio.run(go())
 
 
-def test_wrong_api_key_is_a_clear_permanent_error(monkeypatch):
-    import xllamacpp
-
-    p = xllamacpp.CommonParams()
-    p.model.path = str(ensure_model("qwen2.5-coder-0.5b"))
-    p.n_ctx, p.n_parallel, p.verbosity = 512, 1, -1
-    p.api_keys = ["right-key"]
-    server = xllamacpp.Server(p)
+def test_wrong_api_key_is_a_clear_permanent_error(monkeypatch, keyed_server):
+    server = keyed_server
     monkeypatch.setenv("TEST_KEY", "wrong-key")
     backend = OpenAICompatModel(server.listening_address, "m", api_key_env="TEST_KEY")
 

@@ -11,8 +11,8 @@ from typing import List, Optional
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from agentarch.cli.common import (BaseUrlOpt, DbOpt, KeyEnvOpt, ModelOpt, ParallelOpt, budget, sandbox_tools,
-                                  console, err, model_stack)
+from agentarch.cli.common import (BaseUrlOpt, ConcurrencyOpt, DbOpt, InputFieldOpt, KeyEnvOpt, MetricOpt, ModelOpt,
+                                  ParallelOpt, TargetFieldOpt, budget, console, err, model_stack, sandbox_tools)
 
 
 def register(app: typer.Typer) -> None:
@@ -35,12 +35,10 @@ def eval_cmd(
     split: str = typer.Option("test", help="Which split to evaluate on: train, val or test."),
     limit: Optional[int] = typer.Option(None, "--limit", "-n", help="Only the first N examples of the split."),
     seed: int = typer.Option(0, help="Seed of the train/val/test split."),
-    input_field: Optional[str] = typer.Option(None, help="For a data file: the field holding the question."),
-    target_field: Optional[str] = typer.Option(None, help="For a data file: the field holding the answer."),
-    metric: Optional[str] = typer.Option(None, help="exact, numeric, f1, choice or code_tests."),
+    input_field: Optional[str] = InputFieldOpt, target_field: Optional[str] = TargetFieldOpt,
+    metric: Optional[str] = MetricOpt,
     model: str = ModelOpt, base_url: Optional[str] = BaseUrlOpt, api_key_env: str = KeyEnvOpt,
-    parallel: int = ParallelOpt,
-    concurrency: int = typer.Option(8, help="Examples evaluated at once."),
+    parallel: int = ParallelOpt, concurrency: int = ConcurrencyOpt,
     budget_calls: Optional[int] = typer.Option(None, help="Hard cap on model calls sent."),
     budget_tokens: Optional[int] = typer.Option(None, help="Hard cap on tokens."),
     budget_dollars: Optional[float] = typer.Option(None, help="Hard cap on dollars (hosted models)."),

@@ -12,8 +12,8 @@ from typing import Optional
 
 import typer
 
-from agentarch.cli.common import (BaseUrlOpt, DbOpt, KeyEnvOpt, ModelOpt, ParallelOpt, budget, console, err,
-                                  model_stack, sandbox_tools)
+from agentarch.cli.common import (BaseUrlOpt, ConcurrencyOpt, DbOpt, InputFieldOpt, KeyEnvOpt, MetricOpt, ModelOpt,
+                                  ParallelOpt, TargetFieldOpt, budget, console, err, model_stack, sandbox_tools)
 
 DEFAULT_BASELINES = "direct,cot,cot_sc"
 
@@ -52,12 +52,10 @@ def search_cmd(
     seed: int = typer.Option(0, help="Seed of the split and of the optimizer."),
     meta_model: Optional[str] = typer.Option(None, "--meta-model", help="meta/mcts: the model that writes designs (default: --model)."),
     meta_base_url: Optional[str] = typer.Option(None, "--meta-base-url", help="meta/mcts: server of --meta-model."),
-    input_field: Optional[str] = typer.Option(None, help="For a data file: the field holding the question."),
-    target_field: Optional[str] = typer.Option(None, help="For a data file: the field holding the answer."),
-    metric: Optional[str] = typer.Option(None, help="exact, numeric, f1, choice or code_tests."),
+    input_field: Optional[str] = InputFieldOpt, target_field: Optional[str] = TargetFieldOpt,
+    metric: Optional[str] = MetricOpt,
     model: str = ModelOpt, base_url: Optional[str] = BaseUrlOpt, api_key_env: str = KeyEnvOpt,
-    parallel: int = ParallelOpt,
-    concurrency: int = typer.Option(8, help="Examples evaluated at once."),
+    parallel: int = ParallelOpt, concurrency: int = ConcurrencyOpt,
     db: str = DbOpt,
     out: str = typer.Option("runs", "--out", help="Folder for runs/<run_id>/report.json and anytime.png."),
 ) -> None:

@@ -18,6 +18,10 @@ BaseUrlOpt = typer.Option(None, "--base-url", help="An OpenAI-compatible server,
 KeyEnvOpt = typer.Option("OPENAI_API_KEY", "--api-key-env", help="Environment variable holding the API key.")
 DbOpt = typer.Option("agentarch.db", "--db", help="SQLite file holding runs, results and the call cache.")
 ParallelOpt = typer.Option(4, "--parallel", help="Parallel decoding slots of the embedded model.")
+ConcurrencyOpt = typer.Option(8, "--concurrency", help="Examples evaluated at once.")
+InputFieldOpt = typer.Option(None, "--input-field", help="For a data file: the field holding the question.")
+TargetFieldOpt = typer.Option(None, "--target-field", help="For a data file: the field holding the answer.")
+MetricOpt = typer.Option(None, "--metric", help="exact, numeric, f1, choice or code_tests.")
 
 
 def budget(calls: Optional[int], tokens: Optional[int], dollars: Optional[float], seconds: Optional[float]):
