@@ -11,6 +11,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 import search_toy as toy
 
 ARGS = ["search", "--task", "toy.jsonl", "--metric", "numeric", "--model", "scripted:rules.json",
@@ -71,7 +73,8 @@ def test_killed_search_resumes_without_repeating_work(tmp_path):
             deadline = time.time() + 120
             while len([e for e in evaluated(db) if e["complete"]]) < k:
                 assert proc.poll() is None, f"finished before {k} evaluations:\n{proc.stdout.read()}"
-                assert time.time() < deadline
+                if time.time() > deadline:  # a guard against hanging, not a speed check
+                    pytest.fail(f"no {k} evaluations recorded within 120 s")
                 time.sleep(0.01)
             os.kill(proc.pid, signal.SIGKILL)
             proc.wait()

@@ -137,12 +137,15 @@ def search_cmd(
     from agentarch.search.report import write_run_folder
 
     Path(out).mkdir(parents=True, exist_ok=True)
-    folder = write_run_folder(out, result, config, objective, lam)
+    stats = dict(getattr(opt, "stats", {}) or {})
+    folder = write_run_folder(out, result, config, objective, lam, optimizer_stats=stats)
     console.print(result_table(result, the_task.name, len(test)))
     used = stack.meter.used
     console.print(f"stopped: {result.stop_reason}; search spent {result.spent['calls']} model calls "
                   f"({used.calls} in this process), {result.spent['tokens']} tokens; "
                   f"test evaluation sent {test_stack.meter.used.calls} calls")
+    if stats:
+        console.print(f"{optimizer} proposals: " + ", ".join(f"{k} {v}" for k, v in stats.items()))
     console.print(f"report: {folder}/report.json, plot: {folder}/anytime.png")
     if result.report and result.report.get("winner"):
         console.print(f"export the winner:  agentarch export {run_id} -o my_agent.py --db {db}")

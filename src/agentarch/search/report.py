@@ -28,11 +28,14 @@ def build_report(result: SearchResult, config: dict, objective: str = "accuracy"
 
 
 def write_run_folder(out: str | Path, result: SearchResult, config: dict, objective: str = "accuracy",
-                     lam: float = DEFAULT_LAMBDA, title: str = "") -> Path:
-    """Write ``report.json`` and ``anytime.png`` under ``out/<run_id>/``; returns the folder."""
+                     lam: float = DEFAULT_LAMBDA, title: str = "", optimizer_stats: dict | None = None) -> Path:
+    """Write ``report.json`` and ``anytime.png`` under ``out/<run_id>/``; returns the folder.
+    ``optimizer_stats`` (e.g. how many meta proposals were valid code) goes into the report."""
     folder = Path(out) / result.run_id
     folder.mkdir(parents=True, exist_ok=True)
     report = build_report(result, config, objective, lam)
+    if optimizer_stats:
+        report["optimizer_stats"] = optimizer_stats
     (folder / "report.json").write_text(json.dumps(report, indent=1, default=str))
     from agentarch.search.plot import anytime_plot
 
