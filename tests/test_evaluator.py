@@ -68,18 +68,20 @@ def test_a_crashing_design_scores_zero_and_keeps_the_error(store):
     from agentarch.blocks.base import Block
     from agentarch.blocks.registry import BLOCKS, register
 
-    if "test_crash" not in BLOCKS:
-        @register
-        class Crash(Block):
-            name = "test_crash"
+    @register
+    class Crash(Block):
+        name = "test_crash"
 
-            async def forward(self, question, ctx):
-                raise ValueError("boom")
+        async def forward(self, question, ctx):
+            raise ValueError("boom")
 
-    task = make_task()
-    ev = Evaluator(task, stack(ScriptedModel("x"), store), store)
-    s = asyncio.run(ev.evaluate(DesignSpec(block="test_crash"), task.examples[:3]))
-    assert s.errors == 3 and s.accuracy.mean == 0.0
+    try:
+        task = make_task()
+        ev = Evaluator(task, stack(ScriptedModel("x"), store), store)
+        s = asyncio.run(ev.evaluate(DesignSpec(block="test_crash"), task.examples[:3]))
+        assert s.errors == 3 and s.accuracy.mean == 0.0
+    finally:
+        BLOCKS.pop("test_crash")  # keep the registry (and so the search space) as shipped
 
 
 WORKER = textwrap.dedent("""

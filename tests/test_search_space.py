@@ -54,7 +54,9 @@ def test_a_block_registered_later_joins_the_space():
 def test_random_mutate_crossover_give_valid_distinct_designs(space):
     rng = random.Random(1)
     seen_ops = set()
-    for _ in range(60):
+    for i in range(400):  # at least 60 draws, more until both wrap and unwrap have come up
+        if i >= 60 and {"wrap", "unwrap"} <= seen_ops:
+            break
         a = space.random_spec(rng)
         b = space.random_spec(rng)
         m, note = space.mutate_described(a, rng)
