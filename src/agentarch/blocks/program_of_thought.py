@@ -1,18 +1,15 @@
 """Program-of-thought: the model writes a Python program whose output is the answer; the program
 runs in the sandbox (Chen et al., 2023, 'Program of Thoughts Prompting'; Gao et al., 2023, PAL)."""
 
-import re
-
 from agentarch.blocks.base import Block, Params
 from agentarch.blocks.context import Context
 from agentarch.blocks.registry import register
-
-FENCE = re.compile(r"```(?:python|py)?\s*\n(.*?)```", re.S)
+from agentarch.tasks.extract import extract_code
 
 
 def code_of(text: str) -> str:
-    m = FENCE.search(text)
-    return (m.group(1) if m else text).strip()
+    """The program in a reply: the task layer's code extractor, trimmed for running as a script."""
+    return extract_code(text).strip()
 
 
 class PoTParams(Params):

@@ -74,8 +74,9 @@ class MeteredModel:
 
     async def complete(self, request: Request) -> Completion:
         b = self.budget
-        tokens = request.prompt_bound() + request.max_tokens
-        dollars = self._cost(request.prompt_bound(), request.max_tokens)
+        bound = request.prompt_bound()
+        tokens = bound + request.max_tokens
+        dollars = self._cost(bound, request.max_tokens)
         # Check and reserve with no await in between: atomic on the event loop.
         if b.calls is not None and self.used.calls + self._reserved_calls + 1 > b.calls:
             raise BudgetExceeded(f"call budget of {b.calls} spent")
