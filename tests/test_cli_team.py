@@ -26,3 +26,29 @@ def test_team_optimize_drops_the_agent_its_peers_rate_lowest(tmp_path):
               if line.count("│") >= 3 and line.split("│")[2].strip()[:1].isdigit()}
     assert scores["Teacher"] < scores["Mathematician"] == scores["Programmer"]
     assert abs(sum(scores.values()) - 1.0) < 0.01
+
+
+def test_fit_router_writes_a_design_that_eval_accepts(tmp_path):
+    data = tmp_path / "mixed.jsonl"
+    rows = [{"question": f"What is {i}?", "answer": "7"} for i in range(10)]
+    rows += [{"question": f"With the numbers {i}, 2, 3, 4, 5 and 6 and a long story, how many in total?",
+              "answer": "7"} for i in range(10)]
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    rules = tmp_path / "rules.json"
+    rules.write_text(json.dumps({"rules": [["step by step.*numbers|numbers.*step by step", "work\nAnswer: 7"],
+                                           ["step by step", "work\nAnswer: 0"],
+                                           ["numbers", "Answer: 0"], [".*", "Answer: 7"]]}))
+    out, db = tmp_path / "router.json", str(tmp_path / "r.db")
+    base = [sys.executable, "-m", "agentarch.cli.main"]
+    common = ["--task", str(data), "--model", f"scripted:{rules}", "--db", db]
+    env = {**os.environ, "COLUMNS": "160"}
+    fit = subprocess.run(base + ["fit-router", *common, "--route", "direct,cot", "-n", "20", "-o", str(out)],
+                         capture_output=True, text=True, env=env, timeout=120)
+    assert fit.returncode == 0, fit.stderr
+    design = json.loads(out.read_text())
+    assert design["block"] == "router" and set(design["params"]["rules"]["centroids"]) == {"direct", "cot"}
+    ev = subprocess.run(base + ["eval", *common, "--design", str(out), "--json", str(tmp_path / "r.json")],
+                        capture_output=True, text=True, env=env, timeout=120)
+    assert ev.returncode == 0, ev.stderr
+    [result] = json.loads((tmp_path / "r.json").read_text())["results"]
+    assert result["accuracy"]["mean"] == 1.0 and result["calls"] == 1.0

@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from agentarch.cli import commands_eval, commands_info, commands_search, commands_team
+from agentarch.cli import commands_eval, commands_info, commands_route, commands_search, commands_team
 
 app = typer.Typer(
     name="agentarch",
@@ -21,6 +21,7 @@ commands_info.register(app)
 commands_eval.register(app)
 commands_search.register(app)
 commands_team.register(app)
+commands_route.register(app)
 
 
 def main() -> None:

@@ -1,0 +1,86 @@
+"""``agentarch fit-router``: learn which design to use for which question from evaluation history,
+and write the learned router as a design file that ``eval``, ``search`` and ``export`` accept."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import List, Optional
+
+import typer
+from rich.table import Table
+
+from agentarch.cli.common import (BaseUrlOpt, ConcurrencyOpt, DbOpt, KeyEnvOpt, ModelOpt, ParallelOpt, console, err,
+                                  model_stack)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("fit-router")(fit_router_cmd)
+
+
+def _route_specs(routes: List[str]) -> dict:
+    from agentarch.blocks.presets import BASELINES, parse_baselines
+    from agentarch.blocks.spec import parse_design
+
+    out = {}
+    for r in routes:
+        for part in ([r] if r.strip().startswith("{") else r.split(",")):
+            part = part.strip()
+            if not part:
+                continue
+            spec = parse_baselines(part)[part] if part in BASELINES else parse_design(part)
+            out[part if not part.startswith("{") else spec.label()] = spec
+    return out
+
+
+def fit_router_cmd(
+    task: str = typer.Option(..., "--task", "-t", help="Built-in task name or a .jsonl/.csv file."),
+    route: List[str] = typer.Option(["direct,cot,program_of_thought"], "--route", "-r",
+                                    help="Candidate routes: baseline or block names (comma list) or JSON specs. "
+                                         "Repeatable."),
+    limit: int = typer.Option(12, "--limit", "-n", help="Training examples to learn the routes from."),
+    seed: int = typer.Option(0, help="Seed of the train/val/test split."),
+    model: str = ModelOpt, base_url: Optional[str] = BaseUrlOpt, api_key_env: str = KeyEnvOpt,
+    parallel: int = ParallelOpt, concurrency: int = ConcurrencyOpt, db: str = DbOpt,
+    out: Optional[str] = typer.Option(None, "-o", "--out", help="Write the learned router design JSON here."),
+) -> None:
+    """Learn a router: evaluate each route on training examples (results already in --db are reused,
+    not recomputed) and send each kind of question to the route that did best on questions like it.
+
+    Example:  agentarch fit-router --task word_problems --route direct,cot,program_of_thought -n 12 -o router.json
+              agentarch eval --task word_problems --design router.json
+    """
+    from agentarch.runtime.evaluator import Evaluator
+    from agentarch.search.routing import learn_router
+    from agentarch.store.db import Store
+    from agentarch.tasks.registry import load_task
+    from agentarch.tasks.task import limit as take
+
+    routes = _route_specs(route)
+    the_task = load_task(task)
+    examples = take(the_task.split(seed=seed).train, limit)
+    store = Store(db)
+    stack = model_stack(model, base_url, api_key_env, store, None, parallel)
+    evaluator = Evaluator(the_task, stack, store, concurrency=concurrency)
+
+    async def go():
+        try:
+            return await learn_router(evaluator, routes, examples)
+        finally:
+            await stack.aclose()
+
+    err.print(f"learning a router over {len(routes)} routes from {len(examples)} training examples of '{the_task.name}'")
+    fit = asyncio.run(go())
+    table = Table("route", "train accuracy", "questions routed here",
+                  title=f"router on {len(examples)} training examples (in-sample)")
+    for label, acc in fit.route_accuracy.items():
+        table.add_row(label, f"{acc:.3f}", str(fit.chosen.get(label, 0)))
+    console.print(table)
+    console.print(f"routed accuracy {fit.routed_accuracy:.3f} (in-sample); best single route "
+                  f"{max(fit.route_accuracy.values()):.3f}; oracle (best route per question) {fit.oracle_accuracy:.3f}")
+    console.print(f"model calls sent: {stack.meter.used.calls} (cache hits: {stack.cache.hits if stack.cache else 0})")
+    if out:
+        with open(out, "w") as f:
+            f.write(fit.design.to_json() + "\n")
+        console.print(f"wrote {out}; measure it on held-out data with: agentarch eval --task {task} --design {out}")
+    else:
+        console.print(fit.design.to_json(), highlight=False, soft_wrap=True)
