@@ -3,10 +3,12 @@
 Chen et al., 2025, 'Symbolic Mixture-of-Experts: Adaptive Skill-based Routing').
 
 ``fit_router`` turns ``(question text or features, route, score)`` history into nearest-centroid
-rules over cheap text features (length, numbers, keyword sets); no embedding model is needed.
-Without rules the router uses ``default`` (or, with ``ask_model``, lets the model pick a route).
+rules, over cheap text features (length, numbers, keyword sets) or, with ``features="embedding"``,
+over sentence embeddings (all-MiniLM-L6-v2, the ``embed`` extra). Without rules the router uses
+``default`` (or, with ``ask_model``, lets the model pick a route).
 """
 
+import asyncio
 import math
 import re
 from typing import Iterable, Sequence
@@ -33,30 +35,52 @@ def text_features(text: str) -> list[float]:
     return [math.log1p(len(text)), float(len(re.findall(r"\d+(?:\.\d+)?", text))), *hits]
 
 
-def _features(item: str | Sequence[float]) -> tuple[float, ...]:
-    return tuple(text_features(item)) if isinstance(item, str) else tuple(float(x) for x in item)
+FEATURES = ("text", "embedding")
 
 
-def fit_router(records: Iterable[tuple[str | Sequence[float], str, float]]) -> dict:
+def _featurize(items: Sequence[str | Sequence[float]], kind: str = "text") -> list[tuple[float, ...]]:
+    """Feature vectors for question texts (already-computed vectors pass through)."""
+    if kind not in FEATURES:
+        raise ValueError(f"features must be one of {FEATURES}, not {kind!r}")
+    texts = [x for x in items if isinstance(x, str)]
+    vectors = {}
+    if texts and kind == "embedding":
+        from agentarch.llm.embedder import load_embedder
+
+        rows = load_embedder().embed(texts)
+        vectors = {t: tuple(round(float(v), 5) for v in row) for t, row in zip(texts, rows)}
+    out = []
+    for x in items:
+        if not isinstance(x, str):
+            out.append(tuple(float(v) for v in x))
+        else:
+            out.append(vectors[x] if kind == "embedding" else tuple(text_features(x)))
+    return out
+
+
+def fit_router(records: Iterable[tuple[str | Sequence[float], str, float]], features: str = "text") -> dict:
     """Nearest-centroid rules: each route's centroid is the mean features of the examples on which it
-    scored best; features are scaled by their spread over all examples."""
-    best = best_by_group((_features(x), route, score) for x, route, score in records)
+    scored best. Text features are scaled by their spread over all examples; embeddings are not."""
+    records = list(records)
+    vecs = _featurize([x for x, _, _ in records], features)
+    best = best_by_group((f, route, score) for f, (_, route, score) in zip(vecs, records))
     if not best:
         return {}
     dims = len(next(iter(best)))
-    spread = [max(f[d] for f in best) - min(f[d] for f in best) or 1.0 for d in range(dims)]
+    spread = ([1.0] * dims if features == "embedding" else
+              [max(f[d] for f in best) - min(f[d] for f in best) or 1.0 for d in range(dims)])
     centroids: dict[str, list[float]] = {}
     for route in dict.fromkeys(best.values()):
         mine = [f for f, r in best.items() if r == route]
-        centroids[route] = [sum(f[d] for f in mine) / len(mine) for d in range(dims)]
-    return {"centroids": centroids, "scale": spread}
+        centroids[route] = [round(sum(f[d] for f in mine) / len(mine), 5) for d in range(dims)]
+    return {"features": features, "centroids": centroids, "scale": spread}
 
 
 def route_for(rules: dict, item: str | Sequence[float]) -> str | None:
     """The route whose centroid is nearest to the item's scaled features (None without rules)."""
     if not rules.get("centroids"):
         return None
-    f = _features(item)
+    [f] = _featurize([item], rules.get("features", "text"))
     scale = rules.get("scale") or [1.0] * len(f)
     def dist(c: list[float]) -> float:
         return sum(((a - b) / s) ** 2 for a, b, s in zip(f, c, scale))
@@ -83,7 +107,7 @@ class Router(Block):
     async def choose(self, question: str, ctx: Context) -> str:
         p = self.params
         labels = list(p.routes)
-        label = route_for(p.rules, question)
+        label = await asyncio.to_thread(route_for, p.rules, question) if p.rules else None
         if label in p.routes:
             return label
         if p.ask_model:

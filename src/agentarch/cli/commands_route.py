@@ -37,6 +37,8 @@ def fit_router_cmd(
     route: List[str] = typer.Option(["direct,cot,program_of_thought"], "--route", "-r",
                                     help="Candidate routes: baseline or block names (comma list) or JSON specs. "
                                          "Repeatable."),
+    features: str = typer.Option("text", help="What questions are compared by: 'text' (length, numbers, keywords) "
+                                               "or 'embedding' (all-MiniLM-L6-v2 sentence embeddings, fetched once)."),
     limit: int = typer.Option(12, "--limit", "-n", help="Training examples to learn the routes from."),
     seed: int = typer.Option(0, help="Seed of the train/val/test split."),
     model: str = ModelOpt, base_url: Optional[str] = BaseUrlOpt, api_key_env: str = KeyEnvOpt,
@@ -55,6 +57,11 @@ def fit_router_cmd(
     from agentarch.tasks.registry import load_task
     from agentarch.tasks.task import limit as take
 
+    from agentarch.blocks.router import FEATURES
+    from agentarch.errors import ConfigError
+
+    if features not in FEATURES:
+        raise ConfigError(f"--features must be one of {', '.join(FEATURES)}, not '{features}'")
     routes = _route_specs(route)
     the_task = load_task(task)
     examples = take(the_task.split(seed=seed).train, limit)
@@ -64,7 +71,7 @@ def fit_router_cmd(
 
     async def go():
         try:
-            return await learn_router(evaluator, routes, examples)
+            return await learn_router(evaluator, routes, examples, features=features)
         finally:
             await stack.aclose()
 

