@@ -111,6 +111,14 @@ def test_corrupted_model_file(tmp_path):
 
 
 def test_help_teaches_with_examples():
-    for cmd in ("eval", "run", "tasks", "runs", "blocks", "setup"):
+    for cmd in ("eval", "run", "tasks", "runs", "blocks", "setup", "search", "export", "team-optimize", "fit-router"):
         out = cli(cmd, "--help")
         assert out.returncode == 0 and "Example" in out.stdout, cmd
+
+
+def test_fit_router_bad_features_and_unknown_route(tmp_path):
+    db = str(tmp_path / "x.db")
+    msg = one_line_error(cli("fit-router", "--task", "easy_qa", "--features", "bert", "--db", db))
+    assert "--features must be one of text, embedding" in msg
+    msg = one_line_error(cli("fit-router", "--task", "easy_qa", "--route", "direct,cott", "--db", db))
+    assert "unknown block 'cott'" in msg and "Did you mean 'cot'?" in msg

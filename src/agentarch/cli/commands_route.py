@@ -48,8 +48,13 @@ def fit_router_cmd(
     """Learn a router: evaluate each route on training examples (results already in --db are reused,
     not recomputed) and send each kind of question to the route that did best on questions like it.
 
-    Example:  agentarch fit-router --task word_problems --route direct,cot,program_of_thought -n 12 -o router.json
-              agentarch eval --task word_problems --design router.json
+    Examples:
+
+      agentarch fit-router --task word_problems --route direct,cot,program_of_thought -n 12 -o router.json
+
+      agentarch eval --task word_problems --design router.json
+
+      agentarch fit-router --task mixed.jsonl --route direct,cot --features embedding -o router.json
     """
     from agentarch.runtime.evaluator import Evaluator
     from agentarch.search.routing import learn_router
