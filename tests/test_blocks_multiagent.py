@@ -138,6 +138,9 @@ def test_sparse_moa_keeps_top_k_per_layer():
 def test_spp_is_one_multi_persona_call():
     out, _, model = run(SoloPerformancePrompting(SoloPerformancePrompting.Params(personas=3)), "q", "Answer: 1")
     assert len(model.calls) == 1 and "3 experts" in user(model.calls[0]) and extract_text(out) == "1"
+    # the demonstration is an earlier turn, so the question being solved is the last message
+    roles = [m["role"] for m in model.calls[0].messages]
+    assert roles == ["user", "assistant", "user"] and user(model.calls[0]).startswith("Question: q")
 
 
 def test_expert_calls_parse():

@@ -18,6 +18,16 @@ SPP = """Solve the question by simulating a collaboration among several personas
 4. The AI Assistant revises the solution. Repeat steps 3-4 until every expert agrees.
 5. Give the agreed final answer."""
 
+# The paper prompts with worked demonstrations; one short one, given as an earlier turn of the chat,
+# shows the format without inviting a copy into the answer.
+DEMO_QUESTION = "A box holds 12 eggs. How many eggs are there in 3 boxes and 5 loose eggs?"
+DEMO_REPLY = """Participants: AI Assistant (you); Math Teacher; Careful Accountant
+AI Assistant: 3 boxes of 12 eggs hold 3 * 12 = 36 eggs; with the 5 loose eggs that makes 36 + 5 = 41.
+Math Teacher: 3 * 12 = 36 is right.
+Careful Accountant: The 5 loose eggs are counted once; nothing is missing.
+AI Assistant: Everyone agrees.
+Answer: 41"""
+
 
 class SPPParams(Params):
     personas: int = 2
@@ -34,6 +44,9 @@ class SoloPerformancePrompting(Block):
 
     async def forward(self, question: str, ctx: Context) -> str:
         p = self.params
-        return await ctx.ask(solve_prompt(question, SPP.format(personas=p.personas)),
-                             temperature=p.temperature or ctx.sampling_temperature,
-                             max_tokens=p.max_tokens, block=self.name)
+        how = SPP.format(personas=p.personas)
+        messages = [{"role": "user", "content": solve_prompt(DEMO_QUESTION, how)},
+                    {"role": "assistant", "content": DEMO_REPLY},
+                    {"role": "user", "content": solve_prompt(question, how)}]
+        return (await ctx.chat(messages, temperature=p.temperature or ctx.sampling_temperature,
+                               max_tokens=p.max_tokens, block=self.name))[0]
