@@ -111,7 +111,7 @@ def test_corrupted_model_file(tmp_path):
 
 
 def test_help_teaches_with_examples():
-    for cmd in ("eval", "run", "tasks", "runs", "blocks", "setup", "search", "export", "team-optimize", "fit-router"):
+    for cmd in ("eval", "run", "tasks", "runs", "blocks", "setup", "search", "export", "team-optimize", "fit-router", "fit-policy"):
         out = cli(cmd, "--help")
         assert out.returncode == 0 and "Example" in out.stdout, cmd
 

@@ -55,3 +55,38 @@ def test_learning_again_reads_the_history_without_model_calls(store):
     again = asyncio.run(learn_router(ev, ROUTES, task.examples))
     assert len(model.calls) == sent == 16
     assert again.design == first.design
+
+
+def probe_reply(req):
+    """Probes (256-token step-by-step samples) agree on easy questions and scatter on hard ones; a
+    direct answer is right only on hard ones; step-back is always wrong."""
+    text = req.messages[-1]["content"]
+    hard = "tricky" in text
+    if "Do not solve it yet" in text:
+        return "Some principle."
+    if "Useful principles" in text:
+        return "Answer: 0"
+    if "no explanation" in text:
+        return "Answer: 7" if hard else "Answer: 0"
+    return f"work\nAnswer: {req.sample}" if hard else "work\nAnswer: 7"
+
+
+def test_compute_policy_gives_each_difficulty_bin_its_best_strategy(store):
+    from agentarch.search.routing import learn_compute_policy
+
+    examples = ([Example(f"e{i}", f"Easy sum {i}?", "7") for i in range(4)]
+                + [Example(f"h{i}", f"A tricky one {i}?", "7") for i in range(4)])
+    task = Task("toy_bins", "toy", examples, metric="numeric")
+    model = ScriptedModel(probe_reply)
+    ev = Evaluator(task, stack(model, store), store, concurrency=4)
+    strategies = {"direct": DesignSpec(block="direct"), "step_back": DesignSpec(block="step_back")}
+    fit = asyncio.run(learn_compute_policy(ev, strategies, examples, probes=3))
+    assert fit.bins == {"easy": 4, "hard": 4}
+    assert fit.accuracy["easy"] == {"probe majority": 1.0, "direct": 0.0, "step_back": 0.0}
+    assert fit.accuracy["hard"]["direct"] == 1.0 and fit.accuracy["hard"]["probe majority"] == 0.0
+    assert fit.design.params["policy"] == {"hard": {"block": "direct"}}  # easy questions stop at the probes
+    sent = len(model.calls)
+    summary = asyncio.run(ev.evaluate(fit.design, examples))
+    assert summary.accuracy.mean == 1.0
+    assert len(model.calls) == sent  # probes and direct answers were all asked while learning: cache hits
+    assert summary.calls == (4 * 3 + 4 * 4) / 8  # easy: 3 probes; hard: 3 probes + 1 direct answer

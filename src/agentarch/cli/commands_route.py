@@ -1,5 +1,6 @@
-"""``agentarch fit-router``: learn which design to use for which question from evaluation history,
-and write the learned router as a design file that ``eval``, ``search`` and ``export`` accept."""
+"""``agentarch fit-router`` and ``agentarch fit-policy``: learn which design to use for which question
+from evaluation history (by kind of question, or by estimated difficulty), and write the result as a
+design file that ``eval``, ``search`` and ``export`` accept."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from agentarch.cli.common import (BaseUrlOpt, ConcurrencyOpt, DbOpt, KeyEnvOpt, 
 
 def register(app: typer.Typer) -> None:
     app.command("fit-router")(fit_router_cmd)
+    app.command("fit-policy")(fit_policy_cmd)
 
 
 def _route_specs(routes: List[str]) -> dict:
@@ -89,6 +91,66 @@ def fit_router_cmd(
     console.print(table)
     console.print(f"routed accuracy {fit.routed_accuracy:.3f} (in-sample); best single route "
                   f"{max(fit.route_accuracy.values()):.3f}; oracle (best route per question) {fit.oracle_accuracy:.3f}")
+    console.print(f"model calls sent: {stack.meter.used.calls} (cache hits: {stack.cache.hits if stack.cache else 0})")
+    if out:
+        with open(out, "w") as f:
+            f.write(fit.design.to_json() + "\n")
+        console.print(f"wrote {out}; measure it on held-out data with: agentarch eval --task {task} --design {out}")
+    else:
+        console.print(fit.design.to_json(), highlight=False, soft_wrap=True)
+
+
+def fit_policy_cmd(
+    task: str = typer.Option(..., "--task", "-t", help="Built-in task name or a .jsonl/.csv file."),
+    strategy: List[str] = typer.Option(["cot,refine,cot_sc"], "--strategy", "-s",
+                                       help="Candidate strategies: baseline or block names (comma list) or JSON "
+                                            "specs. Repeatable."),
+    probes: int = typer.Option(3, help="Cheap samples whose agreement estimates a question's difficulty."),
+    limit: int = typer.Option(12, "--limit", "-n", help="Training examples to learn the policy from."),
+    seed: int = typer.Option(0, help="Seed of the train/val/test split."),
+    model: str = ModelOpt, base_url: Optional[str] = BaseUrlOpt, api_key_env: str = KeyEnvOpt,
+    parallel: int = ParallelOpt, concurrency: int = ConcurrencyOpt, db: str = DbOpt,
+    out: Optional[str] = typer.Option(None, "-o", "--out", help="Write the learned compute_optimal design JSON here."),
+) -> None:
+    """Learn a compute-optimal policy (Snell et al., 2024): bin training questions by how much a few
+    cheap samples agree, and give each difficulty bin the strategy that scored best on it. Results
+    already in --db are reused, not recomputed.
+
+    Examples:
+
+      agentarch fit-policy --task word_problems --strategy cot,refine,cot_sc -n 12 -o policy.json
+
+      agentarch eval --task word_problems --design policy.json
+    """
+    from agentarch.runtime.evaluator import Evaluator
+    from agentarch.search.routing import PROBE_MAJORITY, learn_compute_policy
+    from agentarch.store.db import Store
+    from agentarch.tasks.registry import load_task
+    from agentarch.tasks.task import limit as take
+
+    strategies = _route_specs(strategy)
+    the_task = load_task(task)
+    examples = take(the_task.split(seed=seed).train, limit)
+    store = Store(db)
+    stack = model_stack(model, base_url, api_key_env, store, None, parallel)
+    evaluator = Evaluator(the_task, stack, store, concurrency=concurrency)
+
+    async def go():
+        try:
+            return await learn_compute_policy(evaluator, strategies, examples, probes=probes)
+        finally:
+            await stack.aclose()
+
+    err.print(f"learning a compute-optimal policy over {len(strategies)} strategies from {len(examples)} "
+              f"training examples of '{the_task.name}'")
+    fit = asyncio.run(go())
+    names = [PROBE_MAJORITY, *strategies]
+    table = Table("difficulty", "questions", *names, "chosen", title="training accuracy per difficulty bin")
+    policy = fit.design.params["policy"]
+    for b, count in fit.bins.items():
+        chosen = next((k for k, v in strategies.items() if policy.get(b) == v.to_dict()), PROBE_MAJORITY)
+        table.add_row(b, str(count), *(f"{fit.accuracy[b].get(n, 0.0):.2f}" for n in names), chosen)
+    console.print(table)
     console.print(f"model calls sent: {stack.meter.used.calls} (cache hits: {stack.cache.hits if stack.cache else 0})")
     if out:
         with open(out, "w") as f:

@@ -1,13 +1,16 @@
-"""Learn a router design from evaluation history: every candidate route is evaluated on training
-examples (finished examples come from the store, so history already paid for costs nothing), and
-the router's rules send each kind of question to the route that scored best on questions like it."""
+"""Per-question strategy choice learned from evaluation history: a router (each kind of question
+goes to the route that scored best on questions like it) and a compute-optimal policy (each
+difficulty bin gets the strategy that scored best in it). Candidates are evaluated on training
+examples; finished examples come from the store, so history already paid for costs nothing."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 from dataclasses import dataclass, field
 from typing import Sequence
 
+from agentarch.blocks.compute_optimal import BINS, fit_policy
 from agentarch.blocks.router import fit_router, route_for
 from agentarch.blocks.spec import DesignSpec
 from agentarch.errors import ConfigError
@@ -56,4 +59,51 @@ async def learn_router(evaluator, routes: dict[str, DesignSpec], examples: Seque
         oracle_accuracy=sum(max(scores[k][e.id] for k in routes) for e in examples) / n,
         routed_accuracy=sum(routed) / n,
         chosen=chosen,
+    )
+
+
+@dataclass
+class PolicyFit:
+    """A compute-optimal design whose per-difficulty policy was learned, and what it was learned from."""
+
+    design: DesignSpec
+    bins: dict[str, int]
+    accuracy: dict[str, dict[str, float]]  # bin -> strategy label -> mean training score
+
+
+PROBE_MAJORITY = "probe majority"
+
+
+async def learn_compute_policy(evaluator, strategies: dict[str, DesignSpec], examples: Sequence,
+                               split: str = "train", run_id: str | None = None, **probe_params) -> PolicyFit:
+    """Snell et al.'s compute-optimal allocation learned from training examples: bin every example by
+    the agreement of cheap probe samples, evaluate each strategy on them (finished examples come from
+    the store), and give each bin the strategy that scored best there. A bin where the probes'
+    own majority answer did best gets no strategy, so it costs only the probes."""
+    if not strategies:
+        raise ConfigError("learning a compute-optimal policy needs at least one strategy")
+    probe = DesignSpec(block="compute_optimal", params={**probe_params, "policy": {}})
+    summary = await evaluator.evaluate(probe, examples, split, run_id, role="probe")
+    if not summary.complete:
+        raise ConfigError("the budget ran out while probing difficulty; rerun to finish")
+    rows = evaluator.store.results(evaluator.task.name, evaluator.stack.id, probe.id, [e.id for e in examples])
+    bins = {ex_id: json.loads(row["notes"] or "{}").get("compute_optimal.bin", "medium") for ex_id, row in rows.items()}
+    records = [(bins[ex_id], PROBE_MAJORITY, s) for ex_id, s in summary.scores.items()]
+    for label, spec in strategies.items():
+        result = await evaluator.evaluate(spec, examples, split, run_id, role="strategy")
+        if not result.complete:
+            raise ConfigError(f"the budget ran out while evaluating strategy '{label}'; rerun to finish it")
+        records += [(bins[ex_id], spec.to_json(), s) for ex_id, s in result.scores.items()]
+    best = fit_policy(records)
+    policy = {b: s for b, s in best.items() if s != {"block": PROBE_MAJORITY}}
+    labels = {spec.to_json(): label for label, spec in strategies.items()}
+    accuracy: dict[str, dict[str, float]] = {}
+    for b, strategy, score in records:
+        name = labels.get(strategy, strategy)
+        total, n = accuracy.setdefault(b, {}).get(name, (0.0, 0))
+        accuracy[b][name] = (total + score, n + 1)
+    return PolicyFit(
+        design=DesignSpec(block="compute_optimal", params={**probe_params, "policy": policy}),
+        bins={b: list(bins.values()).count(b) for b in BINS if b in bins.values()},
+        accuracy={b: {k: t / n for k, (t, n) in per.items()} for b, per in accuracy.items()},
     )
