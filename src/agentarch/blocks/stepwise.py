@@ -25,14 +25,17 @@ def is_final(step: str) -> bool:
 
 
 async def propose(question: str, steps: Sequence[str], ctx: Context, *, n: int, temperature: float,
-                  max_tokens: int, block: str, advice: str = "") -> list[str]:
-    """``n`` sampled next steps after ``steps`` (each one step, or the final answer)."""
+                  max_tokens: int, block: str, advice: str = "", answer_ok: bool = True) -> list[str]:
+    """``n`` sampled next steps after ``steps`` (each one step, or, when ``answer_ok``, possibly the
+    final answer)."""
     if n <= 0:
         return []
     done = f"Steps so far:\n{render(steps)}\n\n" if steps else ""
     hint = f"Lessons from earlier failed attempts:\n{advice}\n\n" if advice else ""
+    ending = (f"If the answer is now known, give it instead. {ANSWER_FORMAT}" if answer_ok else
+              "Do not give the final answer yet.")
     prompt = (f"Question: {question}\n\n{hint}{done}Write only the next step of the solution, in one "
-              f"or two sentences. If the answer is now known, give it instead. {ANSWER_FORMAT}")
+              f"or two sentences. {ending}")
     outs = await ctx.chat(prompt, n=n, temperature=temperature, max_tokens=max_tokens, block=block)
     return [o.strip() for o in outs]
 
@@ -64,6 +67,7 @@ class StepSearchParams(Params):
     temperature: float = 0.7  # for sampling next steps
     verifier: VerifierName = "llm_judge"  # scores partial solutions (a process reward)
     max_tokens: int = 96  # per step
+    min_steps: int = 1  # steps of work before an answer is invited (small models otherwise answer at once)
 
 
 class StepSearch(Block):
@@ -81,7 +85,7 @@ class StepSearch(Block):
     async def expand(self, question: str, steps: Sequence[str], ctx: Context, n: int, advice: str = "") -> list[str]:
         p = self.params
         return await propose(question, steps, ctx, n=n, temperature=p.temperature, max_tokens=p.max_tokens,
-                             block=f"{self.name}.expand", advice=advice)
+                             block=f"{self.name}.expand", advice=advice, answer_ok=len(steps) >= p.min_steps)
 
     async def conclude(self, question: str, steps: Sequence[str], ctx: Context) -> str:
         return await finish(question, steps, ctx, max_tokens=2 * self.params.max_tokens, block=f"{self.name}.finish")
