@@ -110,6 +110,15 @@ def test_tree_search_respects_budget_and_finishes_a_partial():
     assert len(expansions(model, "Partial solution")) == 1 and extract_text(out) == "1"
 
 
+@pytest.mark.parametrize("min_steps", [0, 1, 2])
+def test_the_answer_is_invited_only_after_min_steps(min_steps):
+    respond = lambda req: "Score: 5" if "Score: <0-10>" in prompt(req) else "keep going"  # noqa: E731
+    _, _, model = run(TreeSearch(TreeSearch.Params(branch=1, budget=3, depth=9, min_steps=min_steps)), "q", respond)
+    invited = ["Answer: <final answer>" in prompt(r) for r in expansions(model)]
+    assert invited == [i >= min_steps for i in range(3)]
+    assert ["Do not give the final answer yet" in prompt(r) for r in expansions(model)] == [not x for x in invited]
+
+
 # --- REBASE -----------------------------------------------------------------------------------
 
 def test_rebase_gives_more_children_to_higher_reward_nodes():
