@@ -34,6 +34,42 @@ def _route_specs(routes: List[str]) -> dict:
     return out
 
 
+def _learn(what: str, candidates: dict, task: str, seed: int, limit: int, model: str, base_url, api_key_env: str,
+           parallel: int, concurrency: int, db: str, learn):
+    """Evaluate on the first ``limit`` training examples through ``learn(evaluator, examples)``;
+    returns (fit, number of examples, model stack)."""
+    from agentarch.runtime.evaluator import Evaluator
+    from agentarch.store.db import Store
+    from agentarch.tasks.registry import load_task
+    from agentarch.tasks.task import limit as take
+
+    the_task = load_task(task)
+    examples = take(the_task.split(seed=seed).train, limit)
+    store = Store(db)
+    stack = model_stack(model, base_url, api_key_env, store, None, parallel)
+    evaluator = Evaluator(the_task, stack, store, concurrency=concurrency)
+
+    async def go():
+        try:
+            return await learn(evaluator, examples)
+        finally:
+            await stack.aclose()
+
+    err.print(f"learning {what} over {len(candidates)} candidates from {len(examples)} training examples "
+              f"of '{the_task.name}'")
+    return asyncio.run(go()), len(examples), stack
+
+
+def _report(stack, design, task: str, out: Optional[str]) -> None:
+    console.print(f"model calls sent: {stack.meter.used.calls} (cache hits: {stack.cache.hits if stack.cache else 0})")
+    if out:
+        with open(out, "w") as f:
+            f.write(design.to_json() + "\n")
+        console.print(f"wrote {out}; measure it on held-out data with: agentarch eval --task {task} --design {out}")
+    else:
+        console.print(design.to_json(), highlight=False, soft_wrap=True)
+
+
 def fit_router_cmd(
     task: str = typer.Option(..., "--task", "-t", help="Built-in task name or a .jsonl/.csv file."),
     route: List[str] = typer.Option(["direct,cot,program_of_thought"], "--route", "-r",
@@ -58,46 +94,22 @@ def fit_router_cmd(
 
       agentarch fit-router --task mixed.jsonl --route direct,cot --features embedding -o router.json
     """
-    from agentarch.runtime.evaluator import Evaluator
-    from agentarch.search.routing import learn_router
-    from agentarch.store.db import Store
-    from agentarch.tasks.registry import load_task
-    from agentarch.tasks.task import limit as take
-
     from agentarch.blocks.router import FEATURES
     from agentarch.errors import ConfigError
+    from agentarch.search.routing import learn_router
 
     if features not in FEATURES:
         raise ConfigError(f"--features must be one of {', '.join(FEATURES)}, not '{features}'")
     routes = _route_specs(route)
-    the_task = load_task(task)
-    examples = take(the_task.split(seed=seed).train, limit)
-    store = Store(db)
-    stack = model_stack(model, base_url, api_key_env, store, None, parallel)
-    evaluator = Evaluator(the_task, stack, store, concurrency=concurrency)
-
-    async def go():
-        try:
-            return await learn_router(evaluator, routes, examples, features=features)
-        finally:
-            await stack.aclose()
-
-    err.print(f"learning a router over {len(routes)} routes from {len(examples)} training examples of '{the_task.name}'")
-    fit = asyncio.run(go())
-    table = Table("route", "train accuracy", "questions routed here",
-                  title=f"router on {len(examples)} training examples (in-sample)")
+    fit, n, stack = _learn("a router", routes, task, seed, limit, model, base_url, api_key_env, parallel, concurrency,
+                           db, lambda ev, examples: learn_router(ev, routes, examples, features=features))
+    table = Table("route", "train accuracy", "questions routed here", title=f"router on {n} training examples (in-sample)")
     for label, acc in fit.route_accuracy.items():
         table.add_row(label, f"{acc:.3f}", str(fit.chosen.get(label, 0)))
     console.print(table)
     console.print(f"routed accuracy {fit.routed_accuracy:.3f} (in-sample); best single route "
                   f"{max(fit.route_accuracy.values()):.3f}; oracle (best route per question) {fit.oracle_accuracy:.3f}")
-    console.print(f"model calls sent: {stack.meter.used.calls} (cache hits: {stack.cache.hits if stack.cache else 0})")
-    if out:
-        with open(out, "w") as f:
-            f.write(fit.design.to_json() + "\n")
-        console.print(f"wrote {out}; measure it on held-out data with: agentarch eval --task {task} --design {out}")
-    else:
-        console.print(fit.design.to_json(), highlight=False, soft_wrap=True)
+    _report(stack, fit.design, task, out)
 
 
 def fit_policy_cmd(
@@ -122,28 +134,12 @@ def fit_policy_cmd(
 
       agentarch eval --task word_problems --design policy.json
     """
-    from agentarch.runtime.evaluator import Evaluator
     from agentarch.search.routing import PROBE_MAJORITY, learn_compute_policy
-    from agentarch.store.db import Store
-    from agentarch.tasks.registry import load_task
-    from agentarch.tasks.task import limit as take
 
     strategies = _route_specs(strategy)
-    the_task = load_task(task)
-    examples = take(the_task.split(seed=seed).train, limit)
-    store = Store(db)
-    stack = model_stack(model, base_url, api_key_env, store, None, parallel)
-    evaluator = Evaluator(the_task, stack, store, concurrency=concurrency)
-
-    async def go():
-        try:
-            return await learn_compute_policy(evaluator, strategies, examples, probes=probes)
-        finally:
-            await stack.aclose()
-
-    err.print(f"learning a compute-optimal policy over {len(strategies)} strategies from {len(examples)} "
-              f"training examples of '{the_task.name}'")
-    fit = asyncio.run(go())
+    fit, _, stack = _learn("a compute-optimal policy", strategies, task, seed, limit, model, base_url, api_key_env,
+                           parallel, concurrency, db,
+                           lambda ev, examples: learn_compute_policy(ev, strategies, examples, probes=probes))
     names = [PROBE_MAJORITY, *strategies]
     table = Table("difficulty", "questions", *names, "chosen", title="training accuracy per difficulty bin")
     policy = fit.design.params["policy"]
@@ -151,10 +147,4 @@ def fit_policy_cmd(
         chosen = next((k for k, v in strategies.items() if policy.get(b) == v.to_dict()), PROBE_MAJORITY)
         table.add_row(b, str(count), *(f"{fit.accuracy[b].get(n, 0.0):.2f}" for n in names), chosen)
     console.print(table)
-    console.print(f"model calls sent: {stack.meter.used.calls} (cache hits: {stack.cache.hits if stack.cache else 0})")
-    if out:
-        with open(out, "w") as f:
-            f.write(fit.design.to_json() + "\n")
-        console.print(f"wrote {out}; measure it on held-out data with: agentarch eval --task {task} --design {out}")
-    else:
-        console.print(fit.design.to_json(), highlight=False, soft_wrap=True)
+    _report(stack, fit.design, task, out)
