@@ -52,3 +52,20 @@ def test_fit_router_writes_a_design_that_eval_accepts(tmp_path):
     assert ev.returncode == 0, ev.stderr
     [result] = json.loads((tmp_path / "r.json").read_text())["results"]
     assert result["accuracy"]["mean"] == 1.0 and result["calls"] == 1.0
+
+
+def test_eval_keeps_two_designs_whose_labels_coincide(tmp_path):
+    data = tmp_path / "d.jsonl"
+    data.write_text("".join(json.dumps({"question": f"What is {i}?", "answer": "7"}) + "\n" for i in range(10)))
+    rules = tmp_path / "rules.json"
+    rules.write_text(json.dumps({"rules": [["step by step", "work\nAnswer: 7"], [".*", "Answer: 0"]]}))
+    a = json.dumps({"block": "router", "params": {"routes": {"a": {"block": "direct"}}}})
+    b = json.dumps({"block": "router", "params": {"routes": {"b": {"block": "cot"}}}})
+    out = tmp_path / "r.json"
+    proc = subprocess.run([sys.executable, "-m", "agentarch.cli.main", "eval", "--task", str(data), "-d", a, "-d", b,
+                           "--model", f"scripted:{rules}", "--db", str(tmp_path / "r.db"), "--json", str(out)],
+                          capture_output=True, text=True, env={**os.environ, "COLUMNS": "160"}, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    results = json.loads(out.read_text())["results"]
+    assert [r["accuracy"]["mean"] for r in results] == [0.0, 1.0]
+    assert results[0]["label"] == "router" and results[1]["label"].startswith("router #")

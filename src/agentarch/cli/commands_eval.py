@@ -69,7 +69,10 @@ def eval_cmd(
     specs.update(parse_baselines(baselines))
     for d in design:
         spec = parse_design(d)
-        specs[spec.label()] = spec
+        name = spec.label()
+        if name in specs and specs[name].id != spec.id:  # same label, different design (e.g. dict params)
+            name = f"{name} #{spec.id[:6]}"
+        specs[name] = spec
     if not specs:
         raise ConfigError("nothing to evaluate: give --design NAME (repeatable) or --baselines")
     if split not in ("train", "val", "test"):
@@ -93,7 +96,7 @@ def eval_cmd(
 
     evaluator = Evaluator(the_task, stack, store, concurrency=concurrency)
     summaries = asyncio.run(_evaluate_all(evaluator, specs, examples, split, run_id))
-    rows = [s.to_dict() for s in summaries]
+    rows = [{**s.to_dict(), **({"label": name} if " #" in name else {})} for name, s in zip(specs, summaries)]
     complete = all(s.complete for s in summaries)
     store.finish_run(run_id, "done" if complete else "stopped", [{k: v for k, v in r.items() if k != "scores"} for r in rows])
     from agentarch.cli.report import summary_table
