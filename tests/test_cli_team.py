@@ -69,3 +69,24 @@ def test_eval_keeps_two_designs_whose_labels_coincide(tmp_path):
     results = json.loads(out.read_text())["results"]
     assert [r["accuracy"]["mean"] for r in results] == [0.0, 1.0]
     assert results[0]["label"] == "router" and results[1]["label"].startswith("router #")
+
+
+def test_fit_policy_writes_a_compute_optimal_design_that_eval_accepts(tmp_path):
+    data = tmp_path / "d.jsonl"
+    data.write_text("".join(json.dumps({"question": f"What is {i}?", "answer": "7"}) + "\n" for i in range(20)))
+    rules = tmp_path / "rules.json"  # the probes agree on a wrong answer; only cot's wording gets it right
+    rules.write_text(json.dumps({"rules": [["Let's think step by step", "work\nAnswer: 7"], [".*", "Answer: 0"]]}))
+    out, db = tmp_path / "policy.json", str(tmp_path / "p.db")
+    base = [sys.executable, "-m", "agentarch.cli.main"]
+    common = ["--task", str(data), "--model", f"scripted:{rules}", "--db", db]
+    env = {**os.environ, "COLUMNS": "160"}
+    fit = subprocess.run(base + ["fit-policy", *common, "--strategy", "direct,cot", "-o", str(out)],
+                         capture_output=True, text=True, env=env, timeout=120)
+    assert fit.returncode == 0, fit.stderr
+    design = json.loads(out.read_text())
+    assert design["block"] == "compute_optimal" and design["params"]["policy"] == {"easy": {"block": "cot"}}
+    ev = subprocess.run(base + ["eval", *common, "--design", str(out), "--json", str(tmp_path / "r.json")],
+                        capture_output=True, text=True, env=env, timeout=120)
+    assert ev.returncode == 0, ev.stderr
+    [result] = json.loads((tmp_path / "r.json").read_text())["results"]
+    assert result["accuracy"]["mean"] == 1.0 and result["calls"] == 4.0  # 3 probes + 1 cot answer

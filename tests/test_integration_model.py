@@ -47,3 +47,16 @@ def test_search_on_the_embedded_model_promotes_on_test_and_writes_the_run_folder
     promoted = report["promotion"]["designs"]
     assert promoted and all(d["test"]["n"] == 3 for d in promoted)
     assert report["spent"]["calls"] <= 8
+
+
+def test_router_learned_on_the_embedded_model_reuses_history_and_evaluates(tmp_path):
+    db, router, out = str(tmp_path / "r.db"), tmp_path / "router.json", tmp_path / "r.json"
+    cli("eval", "--task", "easy_qa", "--split", "train", "-d", "direct", "-d", "cot", "--limit", "4", "--db", db)
+    fit = cli("fit-router", "--task", "easy_qa", "--route", "direct,cot", "-n", "4", "--features", "embedding",
+              "--db", db, "-o", str(router))
+    assert "model calls sent: 0" in fit.stdout  # the routes' training results came from the store
+    design = json.loads(router.read_text())
+    assert design["block"] == "router" and design["params"]["rules"]["features"] == "embedding"
+    cli("eval", "--task", "easy_qa", "--design", str(router), "--limit", "2", "--db", db, "--json", str(out))
+    [row] = json.loads(out.read_text())["results"]
+    assert row["n"] == 2 and row["complete"] and row["calls"] == 1.0  # one route per question
