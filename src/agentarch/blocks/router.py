@@ -38,7 +38,7 @@ def text_features(text: str) -> list[float]:
 FEATURES = ("text", "embedding")
 
 
-def _featurize(items: Sequence[str | Sequence[float]], kind: str = "text") -> list[tuple[float, ...]]:
+def featurize(items: Sequence[str | Sequence[float]], kind: str = "text") -> list[tuple[float, ...]]:
     """Feature vectors for question texts (already-computed vectors pass through)."""
     if kind not in FEATURES:
         raise ValueError(f"features must be one of {FEATURES}, not {kind!r}")
@@ -62,7 +62,7 @@ def fit_router(records: Iterable[tuple[str | Sequence[float], str, float]], feat
     """Nearest-centroid rules: each route's centroid is the mean features of the examples on which it
     scored best. Text features are scaled by their spread over all examples; embeddings are not."""
     records = list(records)
-    vecs = _featurize([x for x, _, _ in records], features)
+    vecs = featurize([x for x, _, _ in records], features)
     best = best_by_group((f, route, score) for f, (_, route, score) in zip(vecs, records))
     if not best:
         return {}
@@ -80,7 +80,7 @@ def route_for(rules: dict, item: str | Sequence[float]) -> str | None:
     """The route whose centroid is nearest to the item's scaled features (None without rules)."""
     if not rules.get("centroids"):
         return None
-    [f] = _featurize([item], rules.get("features", "text"))
+    [f] = featurize([item], rules.get("features", "text"))
     scale = rules.get("scale") or [1.0] * len(f)
     def dist(c: list[float]) -> float:
         return sum(((a - b) / s) ** 2 for a, b, s in zip(f, c, scale))

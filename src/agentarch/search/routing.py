@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Sequence
 
 from agentarch.blocks.compute_optimal import BINS, fit_policy
-from agentarch.blocks.router import fit_router, route_for
+from agentarch.blocks.router import featurize, fit_router, route_for
 from agentarch.blocks.spec import DesignSpec
 from agentarch.errors import ConfigError
 
@@ -41,15 +41,16 @@ async def learn_router(evaluator, routes: dict[str, DesignSpec], examples: Seque
         if not summary.complete:
             raise ConfigError(f"the budget ran out while evaluating route '{label}'; rerun to finish it")
         scores[label] = summary.scores
-    by_id = {e.id: e for e in examples}
-    rules = fit_router([(by_id[ex_id].input, label, s) for label, per in scores.items() for ex_id, s in per.items()],
+    vectors = dict(zip((e.id for e in examples),
+                       await asyncio.to_thread(featurize, [e.input for e in examples], features)))
+    rules = fit_router([(vectors[ex_id], label, s) for label, per in scores.items() for ex_id, s in per.items()],
                        features)
     design = DesignSpec(block="router", params={"routes": {k: v.to_dict() for k, v in routes.items()},
                                                 "rules": rules, "default": next(iter(routes))})
     chosen: dict[str, int] = {}
     routed = []
     for e in examples:
-        label = (await asyncio.to_thread(route_for, rules, e.input)) or next(iter(routes))
+        label = route_for(rules, vectors[e.id]) or next(iter(routes))
         chosen[label] = chosen.get(label, 0) + 1
         routed.append(scores[label][e.id])
     n = len(examples) or 1
