@@ -3,7 +3,7 @@
 # on the same test examples. Learned designs (router, compute-optimal policy) are fitted on training
 # examples first. Everything is kept in one store, so a rerun resumes and reprints at no model cost.
 #
-#   bash bench/blocks_table.sh            # 8 test examples per task: about 75 minutes on 2 cores
+#   bash bench/blocks_table.sh            # 8 test examples per task: about 80 minutes on 2 cores
 #   N=30 bash bench/blocks_table.sh       # tighter intervals, several hours
 set -eu
 cd "$(dirname "$0")/.."
