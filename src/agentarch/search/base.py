@@ -70,6 +70,16 @@ class Optimizer(ABC):
     def __init__(self, env: SearchEnv):
         self.env = env
 
+    def merged_options(self, defaults: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
+        """``defaults`` overridden by ``given``; an unknown option is a one-line error naming the known ones."""
+        from agentarch.errors import ConfigError
+
+        unknown = sorted(set(given) - set(defaults))
+        if unknown:
+            raise ConfigError(f"{self.name} search: unknown option(s) {', '.join(unknown)}; "
+                              f"known: {', '.join(defaults)}")
+        return {**defaults, **given}
+
     @abstractmethod
     async def propose(self, history: list[Scored]) -> list[Candidate]:
         """New candidates to evaluate (may be empty when nothing new is worth trying)."""

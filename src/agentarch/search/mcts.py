@@ -102,11 +102,7 @@ class WorkflowMCTS(Optimizer):
 
     def __init__(self, env: SearchEnv, **options: Any):
         super().__init__(env)
-        unknown = sorted(set(options) - set(self.DEFAULTS))
-        if unknown:
-            raise ConfigError(f"mcts search: unknown option(s) {', '.join(unknown)}; "
-                              f"known: {', '.join(self.DEFAULTS)}")
-        self.opts = {**self.DEFAULTS, **options}
+        self.opts = self.merged_options(self.DEFAULTS, options)
         if not 0.0 <= float(self.opts["lam"]) <= 1.0:
             raise ConfigError("mcts search: 'lam' must be between 0 and 1")
         start = self.opts["start"]

@@ -199,11 +199,7 @@ class MetaAgentSearch(Optimizer):
 
     def __init__(self, env: SearchEnv, **options: Any):
         super().__init__(env)
-        unknown = sorted(set(options) - set(self.DEFAULTS))
-        if unknown:
-            raise ConfigError(f"meta search: unknown option(s) {', '.join(unknown)}; "
-                              f"known: {', '.join(self.DEFAULTS)}")
-        self.opts = {**self.DEFAULTS, **options}
+        self.opts = self.merged_options(self.DEFAULTS, options)
         if env.meta is None:
             raise ConfigError("meta search needs a meta model: give one with --meta-model "
                               "(it may be the same backend as the design model)")
