@@ -1,11 +1,14 @@
 """A design as JSON: ``{"block": name, "params": {...}, "children": [...]}``.
 
 The spec is what the store keeps, what the search mutates and what export writes; it round-trips
-exactly (``DesignSpec.model_validate_json(spec.to_json()) == spec``).
+exactly (``DesignSpec.model_validate_json(spec.to_json()) == spec``). Its ``id`` is computed on the
+canonical form, so equivalent designs share one id (and so their stored results): parameters equal
+to the block's defaults are dropped and children equal to the block's default children are left out.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -14,6 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from agentarch.blocks.base import Block
 from agentarch.blocks.registry import get_block
 from agentarch.errors import ConfigError
+
+_IDS: dict[str, str] = {}  # exact JSON -> id: canonicalising validates parameters, so do it once
 
 
 class DesignSpec(BaseModel):
@@ -36,9 +41,31 @@ class DesignSpec(BaseModel):
 
     @property
     def id(self) -> str:
-        import hashlib
+        """The first 12 hex digits of the sha256 of the canonical JSON (computed once)."""
+        text = self.to_json()
+        cached = _IDS.get(text)
+        if cached is None:
+            canonical = json.dumps(self.canonical(), sort_keys=True, separators=(",", ":"))
+            cached = hashlib.sha256(canonical.encode()).hexdigest()[:12]
+            if len(_IDS) > 100_000:
+                _IDS.clear()
+            _IDS[text] = cached
+        return cached
 
-        return hashlib.sha256(self.to_json().encode()).hexdigest()[:12]
+    def canonical(self) -> dict:
+        """The design with defaults left out: equal for designs that build the same blocks."""
+        try:
+            cls = get_block(self.block)
+        except ConfigError:  # an unknown block cannot be normalised; it fails when built
+            return self.to_dict()
+        out: dict = {"block": self.block}
+        params = _non_default_params(cls, self.params)
+        if params:
+            out["params"] = params
+        children = [c.canonical() for c in self.children]
+        if children and children != [DesignSpec(block=b).canonical() for b in cls.default_children]:
+            out["children"] = children
+        return out
 
     def label(self) -> str:
         """A short human name such as ``self_consistency(n=5)[cot]``."""
@@ -61,6 +88,44 @@ class DesignSpec(BaseModel):
         if len(specs) > max(cls.max_children, len(cls.default_children)):
             raise ConfigError(f"block '{self.block}' takes at most {cls.max_children} children, got {len(specs)}")
         return cls(params, [c.build() for c in specs])
+
+
+def _non_default_params(cls: type[Block], params: dict) -> dict:
+    """``params`` as validated by the block (``"5"`` and ``5`` alike), without default values."""
+    try:
+        validated = cls.Params(**params).model_dump(mode="json")
+    except (ValidationError, TypeError):  # invalid: kept as given, the build will say why
+        return dict(sorted(params.items()))
+    out = {}
+    for key in sorted(params):
+        field = cls.Params.model_fields.get(key)
+        if key not in validated or field is None:
+            out[key] = params[key]
+            continue
+        value = validated[key]
+        if not field.is_required():
+            try:
+                default = cls.Params(**{k: v for k, v in params.items() if k != key}).model_dump(mode="json")
+            except (ValidationError, TypeError):
+                default = {}
+            if key in default and value == default[key]:
+                continue
+        out[key] = _canonical_value(value)
+    return out
+
+
+def _canonical_value(value):
+    """Designs nested in a parameter (router routes, policies) in canonical form too."""
+    if isinstance(value, dict):
+        if isinstance(value.get("block"), str):
+            try:
+                return DesignSpec.model_validate(value).canonical()
+            except ValueError:
+                pass
+        return {k: _canonical_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_canonical_value(v) for v in value]
+    return value
 
 
 def parse_design(text: str, source: str = "design") -> DesignSpec:

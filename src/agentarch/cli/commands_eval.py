@@ -86,7 +86,7 @@ def eval_cmd(
     stack = model_stack(model, base_url, api_key_env, store,
                         budget(budget_calls, budget_tokens, budget_dollars, budget_seconds), parallel)
     config = {"task": the_task.name, "split": split, "limit": limit, "seed": seed, "model": stack.id,
-              "designs": sorted(s.id for s in specs.values())}
+              "designs": sorted(s.id for s in specs.values()), "data": data_fingerprint(the_task, examples)}
     run_id = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:16]
     resumed = store.start_run(run_id, "eval", config)
     err.print(f"run {run_id}{' (resuming)' if resumed else ''}: {len(specs)} design(s) x {len(examples)} "
@@ -103,6 +103,7 @@ def eval_cmd(
 
     console.print(summary_table(rows, title=f"{the_task.name} ({split}, {len(examples)} examples, {stack.id})"))
     used = stack.meter.used
+    console.print(reuse_line(evaluator.reused, evaluator.computed, store))
     console.print(f"model calls sent: {used.calls} (cache hits: {stack.cache.hits if stack.cache else 0}), "
                   f"tokens: {used.tokens}" + (f", ${used.dollars:.4f}" if used.dollars else ""))
     if not complete:
@@ -111,6 +112,22 @@ def eval_cmd(
     if json_out:
         with open(json_out, "w") as f:
             json.dump({"run": run_id, "config": config, "results": rows}, f, indent=1)
+
+
+def data_fingerprint(task, examples) -> str:
+    """What the examples and metric are, so a run of an edited or different file is a new run."""
+    from agentarch.store.identity import digest
+
+    return digest(task.metric.fingerprint(), *[ex.fingerprint() for ex in examples])[:16]
+
+
+def reuse_line(reused: int, computed: int, store) -> str:
+    """One line saying how many results came from the store and how many were computed."""
+    line = f"results: {reused} reused from the store, {computed} computed"
+    if getattr(store, "dropped_results", 0):
+        line += (f" ({store.dropped_results} results stored by an older agentarch were dropped: their "
+                 f"identity did not cover the data, metric and block code; model calls stay cached)")
+    return line
 
 
 async def _evaluate_all(evaluator, specs, examples, split, run_id):

@@ -73,7 +73,7 @@ def search_cmd(
     evaluations come from --db, proposals replay from the seed.
     """
     from agentarch.blocks.presets import parse_baselines
-    from agentarch.cli.commands_eval import load_task
+    from agentarch.cli.commands_eval import data_fingerprint, load_task, reuse_line
     from agentarch.errors import ConfigError
     from agentarch.search.pareto import check_objective
     from agentarch.search.registry import OPTIMIZERS, optimizer_class
@@ -96,7 +96,8 @@ def search_cmd(
               "meta_model": meta_model, "budget_calls": budget_calls, "budget_tokens": budget_tokens,
               "budget_seconds": budget_seconds, "rounds": rounds, "patience": patience, "objective": objective,
               "lambda": lam, "baselines": names, "blocks": only, "batch": batch, "population": population,
-              "val": [e.id for e in val][:3] + [len(val)], "test": len(test), "top_k": top_k}
+              "val": [e.id for e in val][:3] + [len(val)], "test": len(test), "top_k": top_k,
+              "data": data_fingerprint(the_task, [*val, *test])}
     run_id = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:16]
     store = Store(db)
     resumed = store.run(run_id) is not None
@@ -146,6 +147,8 @@ def search_cmd(
                   f"test evaluation sent {test_stack.meter.used.calls} calls")
     if stats:
         console.print(f"{optimizer} proposals: " + ", ".join(f"{k} {v}" for k, v in stats.items()))
+    console.print(reuse_line(evaluator.reused + test_evaluator.reused,
+                             evaluator.computed + test_evaluator.computed, store))
     console.print(f"report: {folder}/report.json, plot: {folder}/anytime.png")
     if result.report and result.report.get("winner"):
         console.print(f"export the winner:  agentarch export {run_id} -o my_agent.py --db {db}")

@@ -59,7 +59,7 @@ def team_optimize(
 
     err.print(f"scoring {len(role_list)} roles with DyLAN on {len(examples)} training examples of '{the_task.name}'")
     summary = asyncio.run(go())
-    rows = store.results(the_task.name, stack.id, spec.id, [e.id for e in examples])
+    rows = evaluator.stored_results(spec, examples)
     per_example = [json.loads(r["notes"]).get("dylan.importance", {}) for r in rows.values()]
     per_example = [p for p in per_example if p]
     if not per_example:

@@ -1,9 +1,12 @@
 """Runs a design over examples with asyncio concurrency and records everything.
 
 For each example: the answer text, the extracted answer, the score, the model calls, tokens,
-latency and the full trace. Results are written to the store as each example finishes and keyed
-by (task, model, design, example), so a rerun after a kill -9 skips finished examples and makes no
-model calls for them. The summary gives the mean with a bootstrap 95% interval.
+latency and the full trace. Results are written to the store as each example finishes, keyed by
+everything that produced them (``store.identity.result_key``: the example's content, the metric's
+code, the model stack, the design's canonical id, its blocks' code, the answer-length cap and the
+repeat index), so a rerun after a kill -9 skips finished examples and makes no model calls for
+them, while an edited example, metric or block is measured again. The summary gives the mean with a
+bootstrap 95% interval and how many results were reused from the store or computed.
 """
 
 from __future__ import annotations
@@ -15,10 +18,12 @@ from dataclasses import asdict, dataclass, field
 from typing import Callable, Sequence
 
 from agentarch.blocks.context import Context
+from agentarch.blocks.fingerprint import code_fingerprint
 from agentarch.blocks.spec import DesignSpec
-from agentarch.errors import AgentArchError, BudgetExceeded
+from agentarch.errors import AgentArchError, BudgetExceeded, ConfigError
 from agentarch.runtime.stats import Interval, bootstrap_mean
 from agentarch.store.db import Store
+from agentarch.store.identity import result_key
 
 DEFAULTS = {"concurrency": 8}
 
@@ -53,6 +58,8 @@ class Summary:
     errors: int
     complete: bool
     scores: dict[str, float] = field(default_factory=dict)
+    reused: int = 0  # results read from the store
+    computed: int = 0  # results computed by running the design in this evaluation
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -71,7 +78,9 @@ def _jsonable(notes: dict) -> dict:
 
 
 class Evaluator:
-    """Evaluates designs for one task and one model stack, against one store."""
+    """Evaluates designs for one task and one model stack, against one store.
+
+    ``reused``/``computed`` count the results read from the store and computed, over all calls."""
 
     def __init__(self, task, model_stack, store: Store, run_code=None, run_agent=None,
                  concurrency: int = DEFAULTS["concurrency"], max_tokens: int = 512):
@@ -88,6 +97,8 @@ class Evaluator:
         self.run_code = run_code
         self.concurrency = concurrency
         self.max_tokens = max_tokens
+        self.reused = 0  # results read from the store, over every evaluate() call
+        self.computed = 0  # results computed, over every evaluate() call
 
     async def run_one(self, design: DesignSpec, block, example) -> ExampleResult:
         metric = self.task.metric
@@ -114,21 +125,45 @@ class Evaluator:
               "completion_tokens": t.completion_tokens, "cached": t.cached} for t in ctx.trace],
             notes=_jsonable(ctx.notes))
 
+    def result_keys(self, design: DesignSpec, examples: Sequence, repeat: int = 0) -> dict[str, str]:
+        """The identity key of each example's result (by example id) for ``design`` on this task,
+        model stack and answer-length cap; ``repeat`` > 0 asks for a fresh measurement."""
+        if isinstance(repeat, bool) or not isinstance(repeat, int) or repeat < 0:
+            raise ConfigError(f"repeat must be a whole number >= 0, got {repeat!r}")
+        metric_fp = self.task.metric.fingerprint()
+        code_fp = code_fingerprint(design)
+        return {ex.id: result_key(ex.fingerprint(), metric_fp, self.stack.id, design.id, code_fp,
+                                  self.max_tokens, repeat) for ex in examples}
+
+    def stored_results(self, design: DesignSpec, examples: Sequence, repeat: int = 0) -> dict:
+        """The stored result rows (by example id) that ``evaluate`` would reuse for these examples:
+        what a caller reads for details beyond the summary (e.g. the notes blocks left)."""
+        keys = self.result_keys(design, examples, repeat)
+        rows = self.store.results_by_key(keys.values())
+        return {ex_id: rows[key] for ex_id, key in keys.items() if key in rows}
+
     async def evaluate(self, design: DesignSpec, examples: Sequence, split: str = "test",
                        run_id: str | None = None, on_result: Callable[[ExampleResult], None] | None = None,
-                       role: str = "") -> Summary:
-        """Evaluate ``design`` on ``examples``. Stops early (``complete=False``) when the budget runs out."""
+                       role: str = "", repeat: int = 0) -> Summary:
+        """Evaluate ``design`` on ``examples``. Stops early (``complete=False``) when the budget runs out.
+
+        Results already stored under the same identity are reused; ``repeat=r`` (r > 0) measures the
+        design again without reusing repeat 0's results (the model-call cache decides separately
+        whether its calls are sent again)."""
         block = design.build()
+        keys = self.result_keys(design, examples, repeat)
         self.store.put_design(design.id, design.to_json(), design.label())
         if run_id:
             self.store.link(run_id, design.id, split, role)
-        done = self.store.results(self.task.name, self.stack.id, design.id, [e.id for e in examples])
+        done = self.store.results_by_key(keys.values())
         results: dict[str, ExampleResult] = {}
         for ex in examples:
-            if ex.id in done:
-                results[ex.id] = _from_row(done[ex.id])
+            row = done.get(keys[ex.id])
+            if row is not None and ex.id not in results:
+                results[ex.id] = _from_row(row)
                 if on_result:
                     on_result(results[ex.id])
+        reused, computed = len(results), []
         todo = [ex for ex in examples if ex.id not in results]
         sem = asyncio.Semaphore(self.concurrency)
         budget_hit: list[BudgetExceeded] = []
@@ -143,8 +178,10 @@ class Evaluator:
                 except BudgetExceeded as exc:
                     budget_hit.append(exc)
                     return
-                self.store.put_result(self.task.name, self.stack.id, design.id, ex.id, asdict(r))
+                self.store.put_result(keys[ex.id], self.task.name, self.stack.id, design.id, ex.id, asdict(r),
+                                      repeat)
                 results[ex.id] = r
+                computed.append(ex.id)
                 if on_result:
                     on_result(r)
 
@@ -155,6 +192,8 @@ class Evaluator:
             for t in tasks:
                 t.cancel()
             raise
+        self.reused += reused
+        self.computed += len(computed)
         ordered = [results[e.id] for e in examples if e.id in results]
         n = len(ordered)
         summary = Summary(
@@ -167,6 +206,7 @@ class Evaluator:
             errors=sum(1 for r in ordered if r.error),
             complete=n == len(examples),
             scores={r.example_id: r.score for r in ordered},
+            reused=reused, computed=len(computed),
         )
         if run_id:
             self.store.link(run_id, design.id, split, role,

@@ -87,7 +87,7 @@ async def learn_compute_policy(evaluator, strategies: dict[str, DesignSpec], exa
     summary = await evaluator.evaluate(probe, examples, split, run_id, role="probe")
     if not summary.complete:
         raise ConfigError("the budget ran out while probing difficulty; rerun to finish")
-    rows = evaluator.store.results(evaluator.task.name, evaluator.stack.id, probe.id, [e.id for e in examples])
+    rows = evaluator.stored_results(probe, examples)
     bins = {ex_id: json.loads(row["notes"] or "{}").get("compute_optimal.bin", "medium") for ex_id, row in rows.items()}
     records = [(bins[ex_id], PROBE_MAJORITY, s) for ex_id, s in summary.scores.items()]
     for label, spec in strategies.items():

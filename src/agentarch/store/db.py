@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from agentarch.errors import ConfigError
-from agentarch.store.schema import SCHEMA
+from agentarch.store.schema import SCHEMA, drop_untrusted_results
 
 
 class Store:
@@ -26,6 +26,7 @@ class Store:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.execute("PRAGMA busy_timeout=10000")
+            self.dropped_results = drop_untrusted_results(self.db)  # from an older agentarch
             self.db.executescript(SCHEMA)
         except sqlite3.DatabaseError as exc:
             raise ConfigError(f"{self.path}: not an agentarch database ({exc})") from None
@@ -108,16 +109,34 @@ class Store:
             "SELECT rd.*, d.label, d.spec FROM run_designs rd JOIN designs d ON d.id = rd.design_id "
             "WHERE rd.run_id=? ORDER BY rd.rowid", (run_id,)).fetchall()
 
-    def put_result(self, task: str, model: str, design_id: str, example_id: str, r: dict) -> None:
+    def put_result(self, key: str, task: str, model: str, design_id: str, example_id: str, r: dict,
+                   repeat: int = 0) -> None:
+        """Store one result under its identity ``key`` (``store.identity.result_key``)."""
         self.db.execute(
-            "INSERT OR REPLACE INTO results VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (task, model, design_id, example_id, r["answer"], r["extracted"], r["score"], r["calls"],
-             r["prompt_tokens"], r["completion_tokens"], r["seconds"], r.get("error"),
+            "INSERT OR REPLACE INTO results (key, task, model, design_id, example_id, repeat, answer, extracted, "
+            "score, calls, prompt_tokens, completion_tokens, seconds, error, trace, notes, created) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (key, task, model, design_id, example_id, int(repeat), r["answer"], r["extracted"], r["score"],
+             r["calls"], r["prompt_tokens"], r["completion_tokens"], r["seconds"], r.get("error"),
              json.dumps(r.get("trace", [])), json.dumps(r.get("notes") or {}), time.time()))
 
+    def results_by_key(self, keys: Iterable[str]) -> dict[str, sqlite3.Row]:
+        """The stored results with these identity keys, by key (missing keys are left out)."""
+        keys = list(dict.fromkeys(keys))
+        out: dict[str, sqlite3.Row] = {}
+        for i in range(0, len(keys), 500):  # stay under SQLite's limit on bound parameters
+            chunk = keys[i:i + 500]
+            rows = self.db.execute(f"SELECT * FROM results WHERE key IN ({','.join('?' * len(chunk))})",
+                                   chunk).fetchall()
+            out.update((r["key"], r) for r in rows)
+        return out
+
     def results(self, task: str, model: str, design_id: str, example_ids: Iterable[str] | None = None) -> dict[str, sqlite3.Row]:
+        """The newest result per example of a design, for reports and queries. Results of an older
+        version of the examples or blocks may be among them: to reuse a result, look it up by key."""
         rows = self.db.execute(
-            "SELECT * FROM results WHERE task=? AND model=? AND design_id=?", (task, model, design_id)).fetchall()
+            "SELECT * FROM results WHERE task=? AND model=? AND design_id=? ORDER BY created",
+            (task, model, design_id)).fetchall()
         wanted = set(example_ids) if example_ids is not None else None
         return {r["example_id"]: r for r in rows if wanted is None or r["example_id"] in wanted}
 

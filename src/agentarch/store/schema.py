@@ -1,5 +1,9 @@
-"""Table definitions. Results are keyed by (task, model, design, example) so any run that asks for
-an evaluation already made reuses it instead of calling the model again."""
+"""Table definitions. A result is keyed by a hash of everything that produced it (see
+``store/identity.py``), so any run that asks for an evaluation already made reuses it instead of
+calling the model again, and a changed example, metric, model or block never reuses a stale one.
+The task, model, design, example and repeat columns are kept for queries."""
+
+import sqlite3
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS calls (
@@ -29,10 +33,12 @@ CREATE TABLE IF NOT EXISTS designs (
     created REAL NOT NULL
 );
 CREATE TABLE IF NOT EXISTS results (
+    key TEXT PRIMARY KEY,
     task TEXT NOT NULL,
     model TEXT NOT NULL,
     design_id TEXT NOT NULL,
     example_id TEXT NOT NULL,
+    repeat INTEGER NOT NULL DEFAULT 0,
     answer TEXT NOT NULL,
     extracted TEXT NOT NULL,
     score REAL NOT NULL,
@@ -43,9 +49,9 @@ CREATE TABLE IF NOT EXISTS results (
     error TEXT,
     trace TEXT NOT NULL,
     notes TEXT NOT NULL DEFAULT '{}',
-    created REAL NOT NULL,
-    PRIMARY KEY (task, model, design_id, example_id)
+    created REAL NOT NULL
 );
+CREATE INDEX IF NOT EXISTS results_design ON results(task, model, design_id, example_id);
 CREATE TABLE IF NOT EXISTS run_designs (
     run_id TEXT NOT NULL,
     design_id TEXT NOT NULL,
@@ -62,3 +68,16 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE INDEX IF NOT EXISTS events_run ON events(run_id, ts);
 """
+
+
+def drop_untrusted_results(db: sqlite3.Connection) -> int:
+    """Drop a results table written before results had a full identity (keyed only by task name,
+    model, design and example id, so it cannot tell an edited file or block from the original).
+    Returns how many results were dropped; the model-call cache is kept, so recomputing them sends
+    no model call that was already made."""
+    columns = [row[1] for row in db.execute("PRAGMA table_info(results)")]
+    if not columns or "key" in columns:
+        return 0
+    dropped = db.execute("SELECT COUNT(*) FROM results").fetchone()[0]
+    db.execute("DROP TABLE results")
+    return dropped

@@ -22,3 +22,10 @@ class Example:
     input: str
     target: str
     meta: dict[str, Any] = field(default_factory=dict)
+
+    def fingerprint(self) -> str:
+        """A hash of everything in the example (id, input, target, meta): a stored result is
+        reused only for an example with the same fingerprint, so an edited example is re-scored."""
+        from agentarch.store.identity import digest
+
+        return digest("example", self.id, self.input, self.target, self.meta)

@@ -21,6 +21,7 @@ from agentarch.tasks.task import Task
 __all__ = ["load_file", "SUFFIXES"]
 
 SUFFIXES = (".jsonl", ".json", ".csv")
+DEFAULT_ID_FIELD = "id"  # used for example ids when present, without --id-field
 Record = tuple[int, dict[str, Any]]  # (line number, fields)
 
 
@@ -138,8 +139,9 @@ def load_file(path: str | Path, input_field: str = "question", target_field: str
               name: str | None = None) -> Task:
     """A task from a .jsonl, .json (a list of objects) or .csv file (header row first).
 
-    Ids come from ``id_field`` when given (must be unique), else ``line<N>`` so an id points at
-    its line. An unknown metric raises ``ConfigError`` before the file is read.
+    Ids come from ``id_field`` when given, else from an ``id`` field when a record has one, else
+    ``line<N>`` so an id points at its line; a duplicate id is a ``DataError`` naming both lines.
+    An unknown metric raises ``ConfigError`` before the file is read.
     """
     m = get_metric(metric)
     path = Path(path)
@@ -154,12 +156,12 @@ def load_file(path: str | Path, input_field: str = "question", target_field: str
 
     examples: list[Example] = []
     first_line: dict[str, int] = {}
-    used = {input_field, target_field, id_field}
     for lineno, record in records(path, text):
         question = _text_field(path, lineno, record, input_field, "input")
         target = _text_field(path, lineno, record, target_field, "target")
-        ex_id = (_text_field(path, lineno, record, id_field, "input").strip() if id_field
-                 else f"line{lineno}")
+        key = id_field or (DEFAULT_ID_FIELD if DEFAULT_ID_FIELD in record else None)
+        ex_id = _text_field(path, lineno, record, key, "input").strip() if key else f"line{lineno}"
+        used = {input_field, target_field, key}
         if ex_id in first_line:
             raise DataError(f"{path}:{lineno}: duplicate id '{ex_id}' (first on line "
                             f"{first_line[ex_id]})")

@@ -58,6 +58,17 @@ class Metric:
         """Problems with a whole example (default: only its target)."""
         return self.validate_target(example.target)
 
+    def fingerprint(self) -> str:
+        """A hash of the metric's name, settings and the source of the code that extracts and
+        scores answers (its class's modules and the agentarch task modules they import), so a
+        stored score is reused only under the same metric code."""
+        from agentarch.store.identity import digest, module_closure, source_fingerprint
+
+        cls = type(self)
+        roots = {cls.__module__} | {c.__module__ for c in cls.__mro__ if c.__module__.startswith("agentarch.")}
+        code = source_fingerprint(module_closure(roots, follow=("agentarch.tasks.",)))
+        return digest("metric", self.name, cls.__module__, cls.__qualname__, vars(self), code)
+
     def __repr__(self) -> str:
         return f"<metric {self.name}>"
 
