@@ -24,7 +24,8 @@ class Block:
     """A building block. Subclasses set ``name``, ``paper``, ``Params`` and implement ``forward``.
 
     ``max_children`` is how many child blocks it takes (0 = a leaf); ``default_children`` are used
-    when a spec gives none.
+    when a spec gives none. ``version`` feeds the code fingerprint of stored results (with the
+    block's source): bump it when behaviour changes in a way the source does not show.
     """
 
     name: ClassVar[str] = ""
@@ -33,6 +34,7 @@ class Block:
     Params: ClassVar[type[Params]] = Params
     max_children: ClassVar[int] = 0
     default_children: ClassVar[tuple[str, ...]] = ()
+    version: ClassVar[int] = 1
 
     def __init__(self, params: Params | None = None, children: list["Block"] | None = None):
         self.params = params if params is not None else self.Params()

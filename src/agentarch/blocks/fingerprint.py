@@ -32,7 +32,7 @@ def block_fingerprint(cls: type[Block]) -> str:
     """A hash of one block class's version and the source it runs."""
     roots = {c.__module__ for c in cls.__mro__ if c is not object and c.__module__ != "builtins"}
     modules = module_closure(roots | set(SHARED_MODULES), follow=FOLLOW, skip=SKIP)
-    return digest("block", cls.name, cls.__module__, cls.__qualname__, getattr(cls, "version", 0),
+    return digest("block", cls.name, cls.__module__, cls.__qualname__, cls.version,
                   source_fingerprint(modules))
 
 
