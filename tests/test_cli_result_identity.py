@@ -23,8 +23,9 @@ def write_data(path: Path, rows: list[tuple[str, str]]) -> Path:
     return path
 
 
-def eval_cli(tmp_path: Path, data: Path, *extra: str, src: Path = SRC) -> tuple[int, int, str]:
-    """Runs ``agentarch eval`` with a model that always answers 4; returns (reused, computed, stdout)."""
+def eval_cli(tmp_path: Path, data: Path, *extra: str, src: Path = SRC) -> tuple[int, int, str, bool]:
+    """Runs ``agentarch eval`` with a model that always answers 4; returns (reused, computed, stdout,
+    whether the run was a resumed one)."""
     rules = tmp_path / "rules.json"
     rules.write_text(json.dumps({"rules": [[".*", "Work.\nAnswer: 4"]]}))
     env = {**os.environ, "COLUMNS": "200", "PYTHONPATH": str(src)}
@@ -35,7 +36,7 @@ def eval_cli(tmp_path: Path, data: Path, *extra: str, src: Path = SRC) -> tuple[
     assert proc.returncode == 0, proc.stdout + proc.stderr
     m = re.search(r"results: (\d+) reused from the store, (\d+) computed", proc.stdout)
     assert m, proc.stdout
-    return int(m.group(1)), int(m.group(2)), proc.stdout
+    return int(m.group(1)), int(m.group(2)), proc.stdout, "(resuming)" in proc.stderr
 
 
 def accuracy(stdout: str) -> float:
@@ -49,20 +50,21 @@ ROWS = [(f"What is {i} + 2?", "4") for i in range(10)]
 def test_a_different_file_with_the_same_name_is_computed_not_reused(tmp_path):
     a = write_data(tmp_path / "a" / "data.jsonl", ROWS)
     b = write_data(tmp_path / "b" / "data.jsonl", [(f"What is {i} + 3?", "5") for i in range(10)])
-    reused, computed, out = eval_cli(tmp_path, a)
+    reused, computed, out, _ = eval_cli(tmp_path, a)
     assert (reused, computed) == (0, 5) and accuracy(out) == 1.0
-    assert eval_cli(tmp_path, a)[:2] == (5, 0)  # the same file again: all reused
-    reused, computed, out = eval_cli(tmp_path, b)
-    assert (reused, computed) == (0, 5) and accuracy(out) == 0.0
+    reused, computed, _, resumed = eval_cli(tmp_path, a)
+    assert (reused, computed, resumed) == (5, 0, True)  # the same file again: all reused, same run
+    reused, computed, out, resumed = eval_cli(tmp_path, b)
+    assert (reused, computed, resumed) == (0, 5, False) and accuracy(out) == 0.0
 
 
 def test_a_file_edited_in_place_and_another_metric_are_computed_not_reused(tmp_path):
     data = write_data(tmp_path / "data.jsonl", ROWS)
     eval_cli(tmp_path, data)
     write_data(data, [(q, "4.0") for q, _ in ROWS])  # every target edited
-    reused, computed, out = eval_cli(tmp_path, data)
+    reused, computed, out, _ = eval_cli(tmp_path, data)
     assert (reused, computed) == (0, 5) and accuracy(out) == 0.0  # exact: "4" is not "4.0"
-    reused, computed, out = eval_cli(tmp_path, data, "--metric", "numeric")
+    reused, computed, out, _ = eval_cli(tmp_path, data, "--metric", "numeric")
     assert (reused, computed) == (0, 5) and accuracy(out) == 1.0
 
 
@@ -80,5 +82,6 @@ def test_an_edited_block_prompt_is_computed_not_reused(tmp_path):
         text = target.read_text()
         assert old in text
         target.write_text(text.replace(old, new, 1))
-        assert eval_cli(tmp_path, data, src=copy)[:2] == (0, 5)
+        reused, computed, _, resumed = eval_cli(tmp_path, data, src=copy)
+        assert (reused, computed, resumed) == (0, 5, False)
         assert eval_cli(tmp_path, data, src=copy)[:2] == (5, 0)

@@ -86,7 +86,8 @@ def eval_cmd(
     stack = model_stack(model, base_url, api_key_env, store,
                         budget(budget_calls, budget_tokens, budget_dollars, budget_seconds), parallel)
     config = {"task": the_task.name, "split": split, "limit": limit, "seed": seed, "model": stack.id,
-              "designs": sorted(s.id for s in specs.values()), "data": data_fingerprint(the_task, examples)}
+              "designs": sorted(s.id for s in specs.values()),
+              "identity": run_fingerprint(the_task, examples, specs.values())}
     run_id = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:16]
     resumed = store.start_run(run_id, "eval", config)
     err.print(f"run {run_id}{' (resuming)' if resumed else ''}: {len(specs)} design(s) x {len(examples)} "
@@ -114,11 +115,16 @@ def eval_cmd(
             json.dump({"run": run_id, "config": config, "results": rows}, f, indent=1)
 
 
-def data_fingerprint(task, examples) -> str:
-    """What the examples and metric are, so a run of an edited or different file is a new run."""
+def run_fingerprint(task, examples, specs=None) -> str:
+    """What the examples, the metric and the blocks' code are (the blocks of ``specs``, or every
+    block a search may use), so a run over an edited file or edited blocks is a new run."""
+    from agentarch.blocks.fingerprint import block_fingerprint, code_fingerprint
+    from agentarch.blocks.registry import all_blocks
     from agentarch.store.identity import digest
 
-    return digest(task.metric.fingerprint(), *[ex.fingerprint() for ex in examples])[:16]
+    code = ([code_fingerprint(s) for s in specs] if specs is not None
+            else [block_fingerprint(cls) for cls in all_blocks().values()])
+    return digest(task.metric.fingerprint(), [ex.fingerprint() for ex in examples], code)[:16]
 
 
 def reuse_line(reused: int, computed: int, store) -> str:

@@ -73,7 +73,7 @@ def search_cmd(
     evaluations come from --db, proposals replay from the seed.
     """
     from agentarch.blocks.presets import parse_baselines
-    from agentarch.cli.commands_eval import data_fingerprint, load_task, reuse_line
+    from agentarch.cli.commands_eval import load_task, reuse_line, run_fingerprint
     from agentarch.errors import ConfigError
     from agentarch.search.pareto import check_objective
     from agentarch.search.registry import OPTIMIZERS, optimizer_class
@@ -97,7 +97,7 @@ def search_cmd(
               "budget_seconds": budget_seconds, "rounds": rounds, "patience": patience, "objective": objective,
               "lambda": lam, "baselines": names, "blocks": only, "batch": batch, "population": population,
               "val": [e.id for e in val][:3] + [len(val)], "test": len(test), "top_k": top_k,
-              "data": data_fingerprint(the_task, [*val, *test])}
+              "identity": run_fingerprint(the_task, [*val, *test])}
     run_id = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:16]
     store = Store(db)
     resumed = store.run(run_id) is not None
