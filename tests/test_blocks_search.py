@@ -7,7 +7,7 @@ import re
 import pytest
 
 from agentarch.blocks.best_of_n import BestOfN
-from agentarch.blocks.context import CodeResult, Context
+from agentarch.blocks.context import CodeResult, Context, branch_sample
 from agentarch.blocks.cot import ChainOfThought
 from agentarch.blocks.mcts_reasoning import MCTSReasoning
 from agentarch.blocks.particle_filter import ParticleFilter
@@ -22,6 +22,10 @@ def run(block, question, respond, **kw):
     model = ScriptedModel(respond)
     ctx = Context(model=model, extract=extract_text, **kw)
     return asyncio.run(block(question, ctx)), ctx, model
+
+
+# which sample branch (0, 1, ...) of a best-of-N a candidate call came from
+BRANCH = {branch_sample((i,), 0): i for i in range(8)}
 
 
 def prompt(req) -> str:
@@ -44,7 +48,7 @@ def test_best_of_n_llm_judge_picks_highest_score():
     def respond(req):
         if "Score: <0-10>" in prompt(req):
             return "Score: 9" if "Answer: 2" in prompt(req) else "Score: 3"
-        return f"Answer: {req.sample + 1}"
+        return f"Answer: {BRANCH[req.sample] + 1}"
     out, _, model = run(BestOfN(BestOfN.Params(n=3), [ChainOfThought()]), "q", respond)
     assert extract_text(out) == "2"
     assert len(model.calls) == 6
@@ -54,7 +58,7 @@ def test_best_of_n_verifier_majority_counts_votes():
     def respond(req):
         if "CORRECT or WRONG" in prompt(req):
             return "CORRECT" if "Answer: 3" in prompt(req) and req.sample < 2 else "WRONG"
-        return f"Answer: {req.sample + 1}"
+        return f"Answer: {BRANCH[req.sample] + 1}"
     block = BestOfN(BestOfN.Params(n=3, verifier="verifier_majority", judges=3), [ChainOfThought()])
     out, _, model = run(block, "q", respond)
     assert extract_text(out) == "3"
@@ -78,7 +82,7 @@ def test_best_of_n_exec_check_runs_doctests():
         ran.append(code)
         return await exec_runner(code)
     out, _, _ = run(BestOfN(BestOfN.Params(n=3, verifier="exec_check"), [ChainOfThought()]), q,
-                    lambda req: f"```python\ndef double(x):\n    {bodies[req.sample]}\n```", run_code=runner)
+                    lambda req: f"```python\ndef double(x):\n    {bodies[BRANCH[req.sample]]}\n```", run_code=runner)
     assert "x * 2" in out
     assert len(ran) == 3 and all("assert double(3) == 6" in c for c in ran)
 

@@ -48,5 +48,5 @@ class SoloPerformancePrompting(Block):
         messages = [{"role": "user", "content": solve_prompt(DEMO_QUESTION, how)},
                     {"role": "assistant", "content": DEMO_REPLY},
                     {"role": "user", "content": solve_prompt(question, how)}]
-        return (await ctx.chat(messages, temperature=p.temperature or ctx.sampling_temperature,
+        return (await ctx.chat(messages, temperature=p.temperature,
                                max_tokens=p.max_tokens, block=self.name))[0]
