@@ -143,3 +143,25 @@ def test_branch_samples_are_reproducible():
         model = run({"block": "self_consistency", "params": {"n": 3}, "children": [{"block": "direct"}]})
         return sorted(keys(model))
     assert sent() == sent()
+
+
+# Blocks that draw several samples of their own calls, set to temperature 0, and how many samples
+# each draws at least.
+GREEDY_SAMPLERS = [
+    ({"block": "debate", "params": {"agents": 3, "rounds": 1, "temperature": 0.0}}, 3),
+    ({"block": "reconcile", "params": {"personas": ["Teacher", "Teacher"], "rounds": 0, "temperature": 0.0}}, 2),
+    ({"block": "dylan", "params": {"roles": ["Teacher", "Teacher"], "rounds": 1, "temperature": 0.0}}, 2),
+    ({"block": "quality_diversity", "params": {"attempts": 3, "temperature": 0.0}}, 3),
+    ({"block": "moa", "params": {"self_moa": True, "samples": 3, "layers": 1, "temperatures": [0.0]}}, 3),
+    ({"block": "compute_optimal", "params": {"probes": 3, "probe_temperature": 0.0}}, 3),
+    ({"block": "tree_search", "params": {"branch": 2, "budget": 1, "temperature": 0.0}}, 2),
+    ({"block": "best_of_n", "params": {"n": 3, "temperature": 0.0, "verifier": "verifier_majority"},
+      "children": [{"block": "direct"}]}, 3 + 3 * 3),
+]
+
+
+@pytest.mark.parametrize("spec,k", GREEDY_SAMPLERS, ids=[s["block"] for s, _ in GREEDY_SAMPLERS])
+def test_samples_differ_even_when_a_sampler_is_set_to_temperature_zero(spec, k):
+    model = run(spec)
+    hot = [r for r in model.calls if r.temperature > 0]
+    assert len(hot) >= k and len({r.key(model.backend, model.name) for r in hot}) == len(hot)

@@ -24,7 +24,7 @@ def run(block, question, respond, **kw):
     return asyncio.run(block(question, ctx)), ctx, model
 
 
-# which sample branch (0, 1, ...) of a best-of-N a candidate call came from
+# which sample (0, 1, ...) of a best-of-N, of a judge panel or of a step expansion a call is
 BRANCH = {branch_sample((i,), 0): i for i in range(8)}
 
 
@@ -57,7 +57,7 @@ def test_best_of_n_llm_judge_picks_highest_score():
 def test_best_of_n_verifier_majority_counts_votes():
     def respond(req):
         if "CORRECT or WRONG" in prompt(req):
-            return "CORRECT" if "Answer: 3" in prompt(req) and req.sample < 2 else "WRONG"
+            return "CORRECT" if "Answer: 3" in prompt(req) and BRANCH[req.sample] < 2 else "WRONG"
         return f"Answer: {BRANCH[req.sample] + 1}"
     block = BestOfN(BestOfN.Params(n=3, verifier="verifier_majority", judges=3), [ChainOfThought()])
     out, _, model = run(block, "q", respond)
@@ -94,7 +94,7 @@ def tree_respond(req):
     if "Score: <0-10>" in text:
         return {"good": "Score: 8", "bad": "Score: 2", "Answer: 42": "Score: 10"}.get(last_step(req), "Score: 5")
     if "Steps so far" not in text:
-        return ["bad", "good"][req.sample]
+        return ["bad", "good"][BRANCH[req.sample]]
     return "Answer: 42" if last_step(req) == "good" else "more"
 
 
@@ -133,7 +133,7 @@ def test_rebase_gives_more_children_to_higher_reward_nodes():
         if "Score: <0-10>" in text:
             return f"Score: {rewards.get(last_step(req), 1 if 'Answer' not in last_step(req) else 6)}"
         if "Steps so far" not in text:
-            return f"s{req.sample}"
+            return f"s{BRANCH[req.sample]}"
         return f"Answer: {last_step(req)}"
     out, _, model = run(Rebase(Rebase.Params(width=6, depth=3, balance_temperature=0.2)), "q", respond)
     per_parent = {}
@@ -151,7 +151,7 @@ def test_particle_filter_resamples_toward_high_reward():
         if "Score: <0-10>" in text:
             return "Score: 9" if "p1" in text else "Score: 1"
         if "Steps so far" not in text:
-            return f"p{req.sample}"
+            return f"p{BRANCH[req.sample]}"
         return "Answer: 5"
     out, _, model = run(ParticleFilter(ParticleFilter.Params(particles=3, steps=3, resample_temperature=0.1)),
                         "q", respond)
@@ -171,7 +171,7 @@ def test_mcts_reflects_on_failed_solution_and_uses_it_later():
         if "what went wrong" in text:
             return "Do not guess; count again."
         if "Steps so far" not in text:
-            return ["Answer: 3", "think more"][req.sample]
+            return ["Answer: 3", "think more"][BRANCH[req.sample]]
         return "Answer: 4"
     out, _, model = run(MCTSReasoning(MCTSReasoning.Params(iterations=5, branch=2)), "q", respond)
     grown = expansions(model)

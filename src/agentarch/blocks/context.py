@@ -142,6 +142,13 @@ class Context:
             temp = DEFAULT_SAMPLING_TEMPERATURE
         return replace(self, sampling_temperature=temp, branch_path=(*self.branch_path, index))
 
+    async def samples(self, messages: list[dict] | str, k: int, temperature: float = 0.0,
+                      **kw: Any) -> list[str]:
+        """``k`` samples of one request, sample ``i`` drawn on ``branch(i, temperature)``: always
+        ``k`` distinct requests, even when ``temperature`` is 0 or the request is made again."""
+        outs = await asyncio.gather(*(self.branch(i, temperature).chat(messages, **kw) for i in range(k)))
+        return [o[0] for o in outs]
+
     async def ask(self, prompt: str, **kw: Any) -> str:
         """One completion for a single user prompt."""
         return (await self.chat(prompt, **kw))[0]

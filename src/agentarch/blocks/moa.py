@@ -48,11 +48,11 @@ class MixtureOfAgents(Block):
     async def propose(self, prompt: str, ctx: Context, layer: int) -> list[str]:
         p, block = self.params, f"{self.name}.layer{layer + 1}"
         if p.self_moa:
-            return await ctx.chat(prompt, n=p.samples, temperature=p.temperatures[0], max_tokens=p.max_tokens,
-                                  block=block)
+            return await ctx.samples(prompt, p.samples, p.temperatures[0], max_tokens=p.max_tokens, block=block)
         return list(await asyncio.gather(*(
-            ctx.ask(prompt, system=f"You are a {who}.", temperature=p.temperatures[i % len(p.temperatures)],
-                    max_tokens=p.max_tokens, block=block) for i, who in enumerate(p.proposers))))
+            ctx.branch(i, p.temperatures[i % len(p.temperatures)]).ask(
+                prompt, system=f"You are a {who}.", max_tokens=p.max_tokens, block=block)
+            for i, who in enumerate(p.proposers))))
 
     async def forward(self, question: str, ctx: Context) -> str:
         p = self.params

@@ -40,9 +40,9 @@ class Reconcile(Block):
     Params = ReconcileParams
 
     async def speak(self, i: int, prompt: str, ctx: Context, r: int) -> str:
-        return await ctx.ask(prompt, system=f"You are a {self.params.personas[i]}.",
-                             temperature=self.params.temperature, max_tokens=self.params.max_tokens,
-                             block=f"{self.name}.round{r}")
+        return await ctx.branch(i, self.params.temperature).ask(
+            prompt, system=f"You are a {self.params.personas[i]}.", max_tokens=self.params.max_tokens,
+            block=f"{self.name}.round{r}")
 
     async def forward(self, question: str, ctx: Context) -> str:
         p = self.params

@@ -36,7 +36,7 @@ async def propose(question: str, steps: Sequence[str], ctx: Context, *, n: int, 
               "Do not give the final answer yet.")
     prompt = (f"Question: {question}\n\n{hint}{done}Write only the next step of the solution, in one "
               f"or two sentences. {ending}")
-    outs = await ctx.chat(prompt, n=n, temperature=temperature, max_tokens=max_tokens, block=block)
+    outs = await ctx.samples(prompt, n, temperature, max_tokens=max_tokens, block=block)
     return [o.strip() for o in outs]
 
 
