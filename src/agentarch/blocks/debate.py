@@ -26,7 +26,7 @@ class Debate(Block):
 
     async def forward(self, question: str, ctx: Context) -> str:
         p = self.params
-        first = solve_prompt(question, "Think step by step.")
+        first = solve_prompt(question, "Think step by step.", ctx.answer_format)
         answers = await ctx.samples(first, p.agents, p.temperature, max_tokens=p.max_tokens,
                                     block=f"{self.name}.open")
         for r in range(1, p.rounds):

@@ -19,12 +19,12 @@ from agentarch.blocks.context import Context
 from agentarch.blocks.registry import register
 
 
-def synthesize_prompt(question: str, responses: list[str]) -> str:
+def synthesize_prompt(question: str, responses: list[str], answer_format: str = "") -> str:
     if not responses:
-        return solve_prompt(question, "Think step by step.")
+        return solve_prompt(question, "Think step by step.", answer_format)
     return solve_prompt(question, f"Responses from other assistants:\n\n{numbered(responses, 'Response')}\n\n"
                                   "Critically evaluate these responses (some may be wrong) and synthesise "
-                                  "them into one accurate, well-reasoned solution.")
+                                  "them into one accurate, well-reasoned solution.", answer_format)
 
 
 class MoAParams(Params):
@@ -58,9 +58,9 @@ class MixtureOfAgents(Block):
         p = self.params
         responses: list[str] = []
         for layer in range(p.layers):
-            responses = await self.propose(synthesize_prompt(question, responses), ctx, layer)
+            responses = await self.propose(synthesize_prompt(question, responses, ctx.answer_format), ctx, layer)
             if p.sparse_top_k:
                 keep = await rank_top(question, responses, p.sparse_top_k, ctx, block=f"{self.name}.judge")
                 responses = [responses[i] for i in keep]
-        return await ctx.ask(synthesize_prompt(question, responses), temperature=0.0,
+        return await ctx.ask(synthesize_prompt(question, responses, ctx.answer_format), temperature=0.0,
                              max_tokens=p.max_tokens, block=f"{self.name}.aggregate")

@@ -27,7 +27,7 @@ class QualityDiversity(Block):
             extra = ("" if not attempts else
                      f"Earlier attempts:\n{numbered(attempts, 'Attempt')}\n\nSolve it with a different approach.\n")
             attempts.append(await ctx.branch(i, p.temperature).ask(
-                solve_prompt(question, extra + "Think step by step."), max_tokens=p.max_tokens,
+                solve_prompt(question, extra + "Think step by step.", ctx.answer_format), max_tokens=p.max_tokens,
                 block=f"{self.name}.attempt"))
         verdict = await ctx.ask(
             f"Question: {question}\n\n{numbered(attempts)}\n\nWhich candidate is correct? "

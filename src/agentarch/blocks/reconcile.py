@@ -46,7 +46,7 @@ class Reconcile(Block):
 
     async def forward(self, question: str, ctx: Context) -> str:
         p = self.params
-        first = solve_prompt(question, CONFIDENCE)
+        first = solve_prompt(question, CONFIDENCE, ctx.answer_format)
         replies = list(await asyncio.gather(*(self.speak(i, first, ctx, 0) for i in range(len(p.personas)))))
         for r in range(1, p.rounds + 1):
             if agreement([ctx.extract(t) for t in replies]) >= 1.0:
@@ -56,7 +56,8 @@ class Reconcile(Block):
                     f"Agent {j + 1} answered {ctx.extract(t)!r} with confidence {parse_confidence(t):.2f}:\n{t}"
                     for j, t in enumerate(replies) if j != i)
                 return solve_prompt(question, f"Your earlier solution:\n{replies[i]}\n\nThe other agents:\n"
-                                              f"{others}\n\nReconsider and give your updated solution. {CONFIDENCE}")
+                                              f"{others}\n\nReconsider and give your updated solution. {CONFIDENCE}",
+                                    ctx.answer_format)
             replies = list(await asyncio.gather(*(self.speak(i, revise(i), ctx, r) for i in range(len(replies)))))
         weights = [recalibrate(parse_confidence(t)) for t in replies]
         ctx.notes["reconcile.weights"] = weights
