@@ -53,7 +53,8 @@ def test_answer_line_names_the_format_only_when_there_is_one():
 
 
 def test_solve_prompt_ends_with_the_hinted_answer_line():
-    assert solve_prompt("q", "Think.") == 'Question: q\n\nThink.\nShow your work, then finish with a line "Answer: <final answer>".'
+    assert solve_prompt("q", "Think.") == (
+        'Question: q\n\nThink.\nShow your work, then finish with a line "Answer: <final answer>".')
     assert solve_prompt("q", "Think.", HINT).splitlines()[-1] == (
         f'Show your work, then finish with a line "Answer: <final answer>" where the final answer is {HINT}.')
 

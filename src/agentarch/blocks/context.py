@@ -88,7 +88,7 @@ class Context:
     branch_path: tuple[int, ...] = ()
     trace: list[TraceEntry] = field(default_factory=list)
     notes: dict[str, Any] = field(default_factory=dict)
-    _samples: dict[str, int] = field(default_factory=dict)
+    _samples: dict[tuple[tuple[int, ...], str], int] = field(default_factory=dict)  # (branch, request) -> count
 
     async def chat(
         self,

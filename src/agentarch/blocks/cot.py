@@ -27,5 +27,5 @@ class ChainOfThought(Block):
 
     async def forward(self, question: str, ctx: Context) -> str:
         instruction = INSTRUCTIONS.get(self.params.instruction, self.params.instruction)
-        return await ctx.ask(solve_prompt(question, instruction, ctx.answer_format), temperature=self.params.temperature,
-                             max_tokens=self.params.max_tokens, block=self.name)
+        return await ctx.ask(solve_prompt(question, instruction, ctx.answer_format),
+                             temperature=self.params.temperature, max_tokens=self.params.max_tokens, block=self.name)

@@ -87,8 +87,8 @@ class DyLAN(Block):
                  f"Solutions from the previous round:\n\n{numbered(list(prev.values()), 'Solution')}\n\n"
                  "First rate how useful each solution is, from 1 (useless) to 5 (very useful), on one line "
                  "'Ratings: <r1>, <r2>, ...' in the order given. Then give your own solution.\n")
-        return await ctx.ask(solve_prompt(question, extra + "Think step by step.", ctx.answer_format), system=f"You are a {role}.",
-                             max_tokens=self.params.max_tokens,
+        return await ctx.ask(solve_prompt(question, extra + "Think step by step.", ctx.answer_format),
+                             system=f"You are a {role}.", max_tokens=self.params.max_tokens,
                              block=f"{self.name}.round{r + 1}")
 
     async def forward(self, question: str, ctx: Context) -> str:

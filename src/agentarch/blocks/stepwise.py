@@ -44,8 +44,8 @@ async def finish(question: str, steps: Sequence[str], ctx: Context, *, max_token
     """The text of a full solution: ``steps`` when they end in an answer, else a completion of them."""
     if steps and is_final(steps[-1]):
         return render(steps)
-    tail = await ctx.ask(solve_prompt(question, f"Partial solution:\n{render(steps)}\n\nComplete it.", ctx.answer_format),
-                         temperature=0.0, max_tokens=max_tokens, block=block)
+    tail = await ctx.ask(solve_prompt(question, f"Partial solution:\n{render(steps)}\n\nComplete it.",
+                                      ctx.answer_format), temperature=0.0, max_tokens=max_tokens, block=block)
     return f"{render(steps)}\n{tail}".strip()
 
 
