@@ -3,7 +3,7 @@ what each call is shown, and how the final answer is chosen."""
 
 import asyncio
 
-from agentarch.blocks.context import CodeResult, Context
+from agentarch.blocks.context import CodeResult, Context, branch_sample
 from agentarch.blocks.spec import DesignSpec
 from agentarch.llm.scripted import ScriptedModel
 from agentarch.tasks.extract import extract_number
@@ -37,7 +37,7 @@ def test_self_consistency_samples_n_distinct_times_and_returns_the_majority():
     out, _, model = run({"block": "self_consistency", "params": {"n": 5}}, lambda req: next(replies))
     assert extract_number(out) == "7" and len(model.calls) == 5
     assert all(r.temperature == 0.7 for r in model.calls)
-    assert sorted(r.sample for r in model.calls) == [0, 1, 2, 3, 4]
+    assert sorted(r.sample for r in model.calls) == sorted(branch_sample((i,), 0) for i in range(5))
 
 
 def test_refine_stops_when_the_critic_approves():

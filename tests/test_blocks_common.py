@@ -70,7 +70,7 @@ def test_rank_top_asks_only_when_needed():
     assert asyncio.run(rank_top("q", ["a", "b", "c"], 1, ctx, block="r")) == [1]
 
 
-def test_notes_are_shared_with_sampling_views():
+def test_notes_are_shared_with_branch_views():
     ctx = Context(model=ScriptedModel("x"))
-    ctx.sampling(0.7).notes["k"] = 1
+    ctx.branch(0, 0.7).notes["k"] = 1
     assert ctx.notes == {"k": 1}

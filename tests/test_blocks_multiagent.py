@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from agentarch.blocks.context import Context
+from agentarch.blocks.context import Context, branch_sample
 from agentarch.blocks.dylan import DyLAN, importance_scores, parse_ratings, select_team, team_importance
 from agentarch.blocks.meta_prompting import MetaPrompting, expert_calls
 from agentarch.blocks.moa import MixtureOfAgents
@@ -117,7 +117,7 @@ def test_moa_layers_then_aggregate():
 def test_self_moa_samples_one_proposer():
     _, _, model = run(MixtureOfAgents(MixtureOfAgents.Params(self_moa=True, samples=4, layers=1)), "q", "Answer: 1")
     proposals = model.calls[:-1]
-    assert len(proposals) == 4 and {r.sample for r in proposals} == {0, 1, 2, 3}
+    assert len(proposals) == 4 and {r.sample for r in proposals} == {branch_sample((i,), 0) for i in range(4)}
     assert not any(system(r) for r in model.calls)
 
 

@@ -6,7 +6,7 @@ import asyncio
 import pytest
 
 from agentarch.blocks.compute_optimal import ComputeOptimal, difficulty_bin, fit_policy
-from agentarch.blocks.context import CodeResult, Context
+from agentarch.blocks.context import CodeResult, Context, branch_sample
 from agentarch.blocks.router import Router, fit_router, route_for, text_features
 from agentarch.blocks.spec import DesignSpec
 from agentarch.errors import ConfigError
@@ -77,9 +77,12 @@ def test_compute_optimal_easy_returns_majority_without_more_calls():
     assert len(model.calls) == 3 and extract_text(out) == "3"
 
 
+PROBE = {branch_sample((i,), 0): i for i in range(3)}  # which probe a sampled call is
+
+
 def test_compute_optimal_hard_runs_the_hard_strategy():
     def respond(req):
-        return f"Answer: {req.sample}" if req.temperature > 0 else "Answer: 8"
+        return f"Answer: {PROBE[req.sample]}" if req.temperature > 0 else "Answer: 8"
     out, ctx, model = run(ComputeOptimal(ComputeOptimal.Params(policy=POLICY)), "hard q", respond)
     assert ctx.notes["compute_optimal.bin"] == "hard"
     assert [t.block for t in ctx.trace] == ["compute_optimal.probe"] * 3 + ["direct"]
@@ -87,7 +90,7 @@ def test_compute_optimal_hard_runs_the_hard_strategy():
 
 
 def test_compute_optimal_medium_runs_the_medium_strategy():
-    respond = lambda req: f"Answer: {min(req.sample, 1)}" if req.temperature > 0 else "Answer: 1"  # noqa: E731
+    respond = lambda req: f"Answer: {min(PROBE[req.sample], 1)}" if req.temperature > 0 else "Answer: 1"  # noqa: E731
     _, ctx, _ = run(ComputeOptimal(ComputeOptimal.Params(policy=POLICY)), "q", respond)
     assert ctx.notes["compute_optimal.bin"] == "medium" and ctx.trace[-1].block == "cot"
 

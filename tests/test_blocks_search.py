@@ -7,7 +7,7 @@ import re
 import pytest
 
 from agentarch.blocks.best_of_n import BestOfN
-from agentarch.blocks.context import CodeResult, Context
+from agentarch.blocks.context import CodeResult, Context, branch_sample
 from agentarch.blocks.cot import ChainOfThought
 from agentarch.blocks.mcts_reasoning import MCTSReasoning
 from agentarch.blocks.particle_filter import ParticleFilter
@@ -22,6 +22,10 @@ def run(block, question, respond, **kw):
     model = ScriptedModel(respond)
     ctx = Context(model=model, extract=extract_text, **kw)
     return asyncio.run(block(question, ctx)), ctx, model
+
+
+# which sample (0, 1, ...) of a best-of-N, of a judge panel or of a step expansion a call is
+BRANCH = {branch_sample((i,), 0): i for i in range(8)}
 
 
 def prompt(req) -> str:
@@ -44,7 +48,7 @@ def test_best_of_n_llm_judge_picks_highest_score():
     def respond(req):
         if "Score: <0-10>" in prompt(req):
             return "Score: 9" if "Answer: 2" in prompt(req) else "Score: 3"
-        return f"Answer: {req.sample + 1}"
+        return f"Answer: {BRANCH[req.sample] + 1}"
     out, _, model = run(BestOfN(BestOfN.Params(n=3), [ChainOfThought()]), "q", respond)
     assert extract_text(out) == "2"
     assert len(model.calls) == 6
@@ -53,8 +57,8 @@ def test_best_of_n_llm_judge_picks_highest_score():
 def test_best_of_n_verifier_majority_counts_votes():
     def respond(req):
         if "CORRECT or WRONG" in prompt(req):
-            return "CORRECT" if "Answer: 3" in prompt(req) and req.sample < 2 else "WRONG"
-        return f"Answer: {req.sample + 1}"
+            return "CORRECT" if "Answer: 3" in prompt(req) and BRANCH[req.sample] < 2 else "WRONG"
+        return f"Answer: {BRANCH[req.sample] + 1}"
     block = BestOfN(BestOfN.Params(n=3, verifier="verifier_majority", judges=3), [ChainOfThought()])
     out, _, model = run(block, "q", respond)
     assert extract_text(out) == "3"
@@ -78,7 +82,7 @@ def test_best_of_n_exec_check_runs_doctests():
         ran.append(code)
         return await exec_runner(code)
     out, _, _ = run(BestOfN(BestOfN.Params(n=3, verifier="exec_check"), [ChainOfThought()]), q,
-                    lambda req: f"```python\ndef double(x):\n    {bodies[req.sample]}\n```", run_code=runner)
+                    lambda req: f"```python\ndef double(x):\n    {bodies[BRANCH[req.sample]]}\n```", run_code=runner)
     assert "x * 2" in out
     assert len(ran) == 3 and all("assert double(3) == 6" in c for c in ran)
 
@@ -90,7 +94,7 @@ def tree_respond(req):
     if "Score: <0-10>" in text:
         return {"good": "Score: 8", "bad": "Score: 2", "Answer: 42": "Score: 10"}.get(last_step(req), "Score: 5")
     if "Steps so far" not in text:
-        return ["bad", "good"][req.sample]
+        return ["bad", "good"][BRANCH[req.sample]]
     return "Answer: 42" if last_step(req) == "good" else "more"
 
 
@@ -129,7 +133,7 @@ def test_rebase_gives_more_children_to_higher_reward_nodes():
         if "Score: <0-10>" in text:
             return f"Score: {rewards.get(last_step(req), 1 if 'Answer' not in last_step(req) else 6)}"
         if "Steps so far" not in text:
-            return f"s{req.sample}"
+            return f"s{BRANCH[req.sample]}"
         return f"Answer: {last_step(req)}"
     out, _, model = run(Rebase(Rebase.Params(width=6, depth=3, balance_temperature=0.2)), "q", respond)
     per_parent = {}
@@ -147,7 +151,7 @@ def test_particle_filter_resamples_toward_high_reward():
         if "Score: <0-10>" in text:
             return "Score: 9" if "p1" in text else "Score: 1"
         if "Steps so far" not in text:
-            return f"p{req.sample}"
+            return f"p{BRANCH[req.sample]}"
         return "Answer: 5"
     out, _, model = run(ParticleFilter(ParticleFilter.Params(particles=3, steps=3, resample_temperature=0.1)),
                         "q", respond)
@@ -167,7 +171,7 @@ def test_mcts_reflects_on_failed_solution_and_uses_it_later():
         if "what went wrong" in text:
             return "Do not guess; count again."
         if "Steps so far" not in text:
-            return ["Answer: 3", "think more"][req.sample]
+            return ["Answer: 3", "think more"][BRANCH[req.sample]]
         return "Answer: 4"
     out, _, model = run(MCTSReasoning(MCTSReasoning.Params(iterations=5, branch=2)), "q", respond)
     grown = expansions(model)

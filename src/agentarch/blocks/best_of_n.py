@@ -35,8 +35,9 @@ class BestOfN(Block):
 
     async def search(self, question: str, ctx: Context, scorer: Scorer) -> str:
         """Best of N candidates under ``scorer`` (PlanGEN passes its constraint verifier here)."""
-        hot = ctx.sampling(self.params.temperature)
-        candidates = list(await asyncio.gather(*(self.child(question, hot) for _ in range(self.params.n))))
+        t = self.params.temperature
+        candidates = list(await asyncio.gather(*(self.child(question, ctx.branch(i, t))
+                                                 for i in range(self.params.n))))
         scores = await asyncio.gather(*(scorer(c) for c in candidates))
         best = max(scores)
         return majority_text([c for c, s in zip(candidates, scores) if s == best], ctx.extract)

@@ -1,5 +1,6 @@
-"""Pieces several blocks share: prompts that ask for a marked final answer, answer voting,
-and picking a candidate by number. Kept in one place so blocks do not repeat them."""
+"""Pieces several blocks share: prompts that ask for a marked final answer (with the task's
+answer format when it is known), answer voting, and picking a candidate by number. Kept in one
+place so blocks do not repeat them."""
 
 from __future__ import annotations
 
@@ -8,18 +9,34 @@ import re
 from collections import Counter
 from typing import Iterable, Sequence
 
-ANSWER_FORMAT = 'Finish with a line "Answer: <final answer>".'
 STEP_BY_STEP = "Let's think step by step."
 
 
-def solve_prompt(question: str, instruction: str = STEP_BY_STEP) -> str:
-    """A user prompt: the question, then the instruction, then a request for a marked answer line.
+def answer_hint(answer_format: str) -> str:
+    """What the final answer must look like, to follow a mention of it: " where the final answer is
+    a whole number in digits" for ``answer_format`` "a whole number in digits"; "" without one (so
+    prompts, and the model calls cached for them, stay as they were for tasks without a format)."""
+    return f" where the final answer is {answer_format}" if answer_format else ""
+
+
+def answer_line(answer_format: str = "", lead: str = "Finish with", marker: str = "Answer") -> str:
+    """The request for a marked final answer line: 'Finish with a line "Answer: <final answer>".',
+    with the task's answer format (``Context.answer_format``) before the full stop when it is set."""
+    return f'{lead} a line "{marker}: <final answer>"{answer_hint(answer_format)}.'
+
+
+ANSWER_FORMAT = answer_line()
+
+
+def solve_prompt(question: str, instruction: str = STEP_BY_STEP, answer_format: str = "") -> str:
+    """A user prompt: the question, then the instruction, then a request for a marked answer line
+    (saying what the answer looks like when ``answer_format`` is given).
 
     Question first and the answer format last is what small models follow best (measured on the
     word-problem task with the 0.5B model: 15/20 this way against 3/20 with the format first).
     """
     return (f"Question: {question}\n\n{instruction}\n"
-            'Show your work, then finish with a line "Answer: <final answer>".')
+            f"{answer_line(answer_format, 'Show your work, then finish with')}")
 
 
 def majority(answers: Iterable[str], weights: Iterable[float] | None = None) -> str:

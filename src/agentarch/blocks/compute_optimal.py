@@ -66,9 +66,8 @@ class ComputeOptimal(Block):
 
     async def forward(self, question: str, ctx: Context) -> str:
         p = self.params
-        probes = await ctx.chat(solve_prompt(question, "Think step by step."), n=p.probes,
-                                temperature=p.probe_temperature, max_tokens=p.probe_tokens,
-                                block=f"{self.name}.probe")
+        probes = await ctx.samples(solve_prompt(question, "Think step by step.", ctx.answer_format), p.probes,
+                                   p.probe_temperature, max_tokens=p.probe_tokens, block=f"{self.name}.probe")
         level = difficulty_bin(agreement([ctx.extract(t) for t in probes]), p.easy_at, p.hard_below)
         ctx.notes["compute_optimal.bin"] = level
         if level not in p.policy:

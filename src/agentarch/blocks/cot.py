@@ -27,8 +27,5 @@ class ChainOfThought(Block):
 
     async def forward(self, question: str, ctx: Context) -> str:
         instruction = INSTRUCTIONS.get(self.params.instruction, self.params.instruction)
-        # A positive temperature inherits the caller's sampling temperature when one is set,
-        # so self-consistency can sample this block.
-        temp = self.params.temperature or ctx.sampling_temperature
-        return await ctx.ask(solve_prompt(question, instruction), temperature=temp,
-                             max_tokens=self.params.max_tokens, block=self.name)
+        return await ctx.ask(solve_prompt(question, instruction, ctx.answer_format),
+                             temperature=self.params.temperature, max_tokens=self.params.max_tokens, block=self.name)

@@ -26,16 +26,16 @@ class Debate(Block):
 
     async def forward(self, question: str, ctx: Context) -> str:
         p = self.params
-        first = solve_prompt(question, "Think step by step.")
-        answers = await ctx.chat(first, n=p.agents, temperature=p.temperature,
-                                 max_tokens=p.max_tokens, block=f"{self.name}.open")
+        first = solve_prompt(question, "Think step by step.", ctx.answer_format)
+        answers = await ctx.samples(first, p.agents, p.temperature, max_tokens=p.max_tokens,
+                                    block=f"{self.name}.open")
         for r in range(1, p.rounds):
             async def respond(i: int) -> str:
                 others = "\n\n".join(f"Another agent's solution:\n{a}" for j, a in enumerate(answers) if j != i)
                 prompt = (f"{first}\n\nYour earlier solution:\n{answers[i]}\n\n{others}\n\n"
                           "Using the other solutions as extra advice, give an updated solution step by step.")
-                return await ctx.ask(prompt, temperature=p.temperature, max_tokens=p.max_tokens,
-                                     block=f"{self.name}.round{r}")
+                return await ctx.branch(i, p.temperature).ask(prompt, max_tokens=p.max_tokens,
+                                                              block=f"{self.name}.round{r}")
             answers = list(await asyncio.gather(*(respond(i) for i in range(p.agents))))
         extracted = [ctx.extract(a) for a in answers]
         if p.final == "judge":

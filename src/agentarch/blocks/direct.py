@@ -1,7 +1,7 @@
 """Direct answer: ask once, no reasoning. The floor every design is compared against."""
 
 from agentarch.blocks.base import Block, Params
-from agentarch.blocks.common import ANSWER_FORMAT
+from agentarch.blocks.common import answer_line
 from agentarch.blocks.context import Context
 from agentarch.blocks.registry import register
 
@@ -18,5 +18,5 @@ class Direct(Block):
     Params = DirectParams
 
     async def forward(self, question: str, ctx: Context) -> str:
-        prompt = f"Question: {question}\n\nGive only the final answer, no explanation. {ANSWER_FORMAT}"
+        prompt = f"Question: {question}\n\nGive only the final answer, no explanation. {answer_line(ctx.answer_format)}"
         return await ctx.ask(prompt, temperature=0.0, max_tokens=self.params.max_tokens, block=self.name)

@@ -87,19 +87,22 @@ class DyLAN(Block):
                  f"Solutions from the previous round:\n\n{numbered(list(prev.values()), 'Solution')}\n\n"
                  "First rate how useful each solution is, from 1 (useless) to 5 (very useful), on one line "
                  "'Ratings: <r1>, <r2>, ...' in the order given. Then give your own solution.\n")
-        return await ctx.ask(solve_prompt(question, extra + "Think step by step."), system=f"You are a {role}.",
-                             temperature=self.params.temperature, max_tokens=self.params.max_tokens,
+        return await ctx.ask(solve_prompt(question, extra + "Think step by step.", ctx.answer_format),
+                             system=f"You are a {role}.", max_tokens=self.params.max_tokens,
                              block=f"{self.name}.round{r + 1}")
 
     async def forward(self, question: str, ctx: Context) -> str:
         p = self.params
         roles = {f"{r}#{i + 1}" if p.roles.count(r) > 1 else r: r for i, r in enumerate(p.roles)}
-        active, prev = list(roles), {}
+        agents = list(roles)
+        active, prev = list(agents), {}
         rounds: list[list[str]] = []
         ratings: list[dict[str, dict[str, float]]] = []
         for r in range(p.rounds):
             seen = list(prev)  # the answers this round rates (the kept agents of the last round)
-            replies = await asyncio.gather(*(self.respond(question, roles[a], prev, ctx, r) for a in active))
+            replies = await asyncio.gather(*(
+                self.respond(question, roles[a], prev, ctx.branch(agents.index(a), p.temperature), r)
+                for a in active))
             prev = dict(zip(active, replies))
             rounds.append(list(active))
             ratings.append({a: dict(zip(seen, parse_ratings(t, len(seen)))) for a, t in prev.items()})

@@ -11,6 +11,7 @@ import asyncio
 import re
 
 from agentarch.blocks.base import Block, Params
+from agentarch.blocks.common import answer_line
 from agentarch.blocks.context import Context
 from agentarch.blocks.registry import register
 
@@ -43,7 +44,10 @@ class MetaPrompting(Block):
 
     async def forward(self, question: str, ctx: Context) -> str:
         p = self.params
-        history = [{"role": "system", "content": CONDUCTOR}, {"role": "user", "content": f"Question: {question}"}]
+        ask = f"Question: {question}"
+        if ctx.answer_format:
+            ask += "\n\n" + answer_line(ctx.answer_format, "When you are sure, write", "FINAL ANSWER")
+        history = [{"role": "system", "content": CONDUCTOR}, {"role": "user", "content": ask}]
         for r in range(p.rounds + 1):
             if r == p.rounds:
                 history.append({"role": "user", "content": "No more experts. Write 'FINAL ANSWER: <answer>' now."})

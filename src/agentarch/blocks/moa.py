@@ -19,12 +19,12 @@ from agentarch.blocks.context import Context
 from agentarch.blocks.registry import register
 
 
-def synthesize_prompt(question: str, responses: list[str]) -> str:
+def synthesize_prompt(question: str, responses: list[str], answer_format: str = "") -> str:
     if not responses:
-        return solve_prompt(question, "Think step by step.")
+        return solve_prompt(question, "Think step by step.", answer_format)
     return solve_prompt(question, f"Responses from other assistants:\n\n{numbered(responses, 'Response')}\n\n"
                                   "Critically evaluate these responses (some may be wrong) and synthesise "
-                                  "them into one accurate, well-reasoned solution.")
+                                  "them into one accurate, well-reasoned solution.", answer_format)
 
 
 class MoAParams(Params):
@@ -48,19 +48,19 @@ class MixtureOfAgents(Block):
     async def propose(self, prompt: str, ctx: Context, layer: int) -> list[str]:
         p, block = self.params, f"{self.name}.layer{layer + 1}"
         if p.self_moa:
-            return await ctx.chat(prompt, n=p.samples, temperature=p.temperatures[0], max_tokens=p.max_tokens,
-                                  block=block)
+            return await ctx.samples(prompt, p.samples, p.temperatures[0], max_tokens=p.max_tokens, block=block)
         return list(await asyncio.gather(*(
-            ctx.ask(prompt, system=f"You are a {who}.", temperature=p.temperatures[i % len(p.temperatures)],
-                    max_tokens=p.max_tokens, block=block) for i, who in enumerate(p.proposers))))
+            ctx.branch(i, p.temperatures[i % len(p.temperatures)]).ask(
+                prompt, system=f"You are a {who}.", max_tokens=p.max_tokens, block=block)
+            for i, who in enumerate(p.proposers))))
 
     async def forward(self, question: str, ctx: Context) -> str:
         p = self.params
         responses: list[str] = []
         for layer in range(p.layers):
-            responses = await self.propose(synthesize_prompt(question, responses), ctx, layer)
+            responses = await self.propose(synthesize_prompt(question, responses, ctx.answer_format), ctx, layer)
             if p.sparse_top_k:
                 keep = await rank_top(question, responses, p.sparse_top_k, ctx, block=f"{self.name}.judge")
                 responses = [responses[i] for i in keep]
-        return await ctx.ask(synthesize_prompt(question, responses), temperature=0.0,
+        return await ctx.ask(synthesize_prompt(question, responses, ctx.answer_format), temperature=0.0,
                              max_tokens=p.max_tokens, block=f"{self.name}.aggregate")

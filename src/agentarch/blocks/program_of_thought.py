@@ -2,6 +2,7 @@
 runs in the sandbox (Chen et al., 2023, 'Program of Thoughts Prompting'; Gao et al., 2023, PAL)."""
 
 from agentarch.blocks.base import Block, Params
+from agentarch.blocks.common import answer_hint
 from agentarch.blocks.context import Context
 from agentarch.blocks.registry import register
 from agentarch.tasks.extract import extract_code
@@ -27,7 +28,8 @@ class ProgramOfThought(Block):
 
     async def forward(self, question: str, ctx: Context) -> str:
         prompt = (f"Question: {question}\n\nWrite a short Python program that computes the answer and "
-                  "prints only the final answer. Reply with the code in a ```python block.")
+                  f"prints only the final answer{answer_hint(ctx.answer_format)}. Reply with the code in a "
+                  "```python block.")
         feedback = ""
         for _ in range(self.params.retries + 1):
             text = await ctx.ask(prompt + feedback, temperature=0.0, max_tokens=self.params.max_tokens,

@@ -23,12 +23,12 @@ class QualityDiversity(Block):
     async def forward(self, question: str, ctx: Context) -> str:
         p = self.params
         attempts: list[str] = []
-        for _ in range(p.attempts):
+        for i in range(p.attempts):
             extra = ("" if not attempts else
                      f"Earlier attempts:\n{numbered(attempts, 'Attempt')}\n\nSolve it with a different approach.\n")
-            attempts.append(await ctx.ask(solve_prompt(question, extra + "Think step by step."),
-                                          temperature=p.temperature, max_tokens=p.max_tokens,
-                                          block=f"{self.name}.attempt"))
+            attempts.append(await ctx.branch(i, p.temperature).ask(
+                solve_prompt(question, extra + "Think step by step.", ctx.answer_format), max_tokens=p.max_tokens,
+                block=f"{self.name}.attempt"))
         verdict = await ctx.ask(
             f"Question: {question}\n\n{numbered(attempts)}\n\nWhich candidate is correct? "
             "Reply with 'Candidate <number>'.", temperature=0.0, max_tokens=16, block=f"{self.name}.judge")

@@ -40,13 +40,13 @@ class Reconcile(Block):
     Params = ReconcileParams
 
     async def speak(self, i: int, prompt: str, ctx: Context, r: int) -> str:
-        return await ctx.ask(prompt, system=f"You are a {self.params.personas[i]}.",
-                             temperature=self.params.temperature, max_tokens=self.params.max_tokens,
-                             block=f"{self.name}.round{r}")
+        return await ctx.branch(i, self.params.temperature).ask(
+            prompt, system=f"You are a {self.params.personas[i]}.", max_tokens=self.params.max_tokens,
+            block=f"{self.name}.round{r}")
 
     async def forward(self, question: str, ctx: Context) -> str:
         p = self.params
-        first = solve_prompt(question, CONFIDENCE)
+        first = solve_prompt(question, CONFIDENCE, ctx.answer_format)
         replies = list(await asyncio.gather(*(self.speak(i, first, ctx, 0) for i in range(len(p.personas)))))
         for r in range(1, p.rounds + 1):
             if agreement([ctx.extract(t) for t in replies]) >= 1.0:
@@ -56,7 +56,8 @@ class Reconcile(Block):
                     f"Agent {j + 1} answered {ctx.extract(t)!r} with confidence {parse_confidence(t):.2f}:\n{t}"
                     for j, t in enumerate(replies) if j != i)
                 return solve_prompt(question, f"Your earlier solution:\n{replies[i]}\n\nThe other agents:\n"
-                                              f"{others}\n\nReconsider and give your updated solution. {CONFIDENCE}")
+                                              f"{others}\n\nReconsider and give your updated solution. {CONFIDENCE}",
+                                    ctx.answer_format)
             replies = list(await asyncio.gather(*(self.speak(i, revise(i), ctx, r) for i in range(len(replies)))))
         weights = [recalibrate(parse_confidence(t)) for t in replies]
         ctx.notes["reconcile.weights"] = weights

@@ -2,7 +2,7 @@
 approves (Madaan et al., 2023, 'Self-Refine: Iterative Refinement with Self-Feedback')."""
 
 from agentarch.blocks.base import Block, Params
-from agentarch.blocks.common import ANSWER_FORMAT
+from agentarch.blocks.common import answer_line
 from agentarch.blocks.context import Context
 from agentarch.blocks.registry import register
 
@@ -35,6 +35,6 @@ class SelfRefine(Block):
                 break
             answer = await ctx.ask(
                 f"Question: {question}\n\nPrevious solution:\n{answer}\n\nFeedback:\n{critique}\n\n"
-                f"Write a corrected solution step by step. {ANSWER_FORMAT}",
+                f"Write a corrected solution step by step. {answer_line(ctx.answer_format)}",
                 temperature=0.0, max_tokens=self.params.max_tokens, block=f"{self.name}.revise")
         return answer

@@ -29,5 +29,5 @@ class RoleAssignment(Block):
             "Reply with the number of the expert only.",
             temperature=0.0, max_tokens=8, block=f"{self.name}.router")
         role = roles[pick_index(choice, len(roles), default=len(roles) - 1)]
-        return await ctx.ask(solve_prompt(question, "Think step by step."), system=f"You are a {role}.",
-                             max_tokens=self.params.max_tokens, block=f"{self.name}.expert")
+        return await ctx.ask(solve_prompt(question, "Think step by step.", ctx.answer_format),
+                             system=f"You are a {role}.", max_tokens=self.params.max_tokens, block=f"{self.name}.expert")

@@ -24,8 +24,8 @@ class SelfConsistency(Block):
     default_children = ("cot",)
 
     async def forward(self, question: str, ctx: Context) -> str:
-        hot = ctx.sampling(self.params.temperature)
-        texts = await asyncio.gather(*(self.child(question, hot) for _ in range(self.params.n)))
+        t = self.params.temperature
+        texts = await asyncio.gather(*(self.child(question, ctx.branch(i, t)) for i in range(self.params.n)))
         answers = [ctx.extract(t) for t in texts]
         winner = majority(answers)
         return texts[answers.index(winner)] if winner in answers else texts[0]

@@ -58,5 +58,6 @@ class SelfDiscover(Block):
         plan = await self.stage(f"Question: {question}\n\nAdapted modules:\n{adapted}\n\nTurn them into a "
                                 "numbered step-by-step reasoning plan to follow. Do not solve it.",
                                 ctx, "implement", p.max_tokens)
-        return await ctx.ask(solve_prompt(question, f"Follow this reasoning plan, filling in each step:\n{plan}"),
+        return await ctx.ask(solve_prompt(question, f"Follow this reasoning plan, filling in each step:\n{plan}",
+                                          ctx.answer_format),
                              temperature=0.0, max_tokens=2 * p.max_tokens, block=f"{self.name}.solve")

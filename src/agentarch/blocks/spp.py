@@ -45,8 +45,9 @@ class SoloPerformancePrompting(Block):
     async def forward(self, question: str, ctx: Context) -> str:
         p = self.params
         how = SPP.format(personas=p.personas)
+        # the demonstration keeps the plain answer request: its answer need not have the task's format
         messages = [{"role": "user", "content": solve_prompt(DEMO_QUESTION, how)},
                     {"role": "assistant", "content": DEMO_REPLY},
-                    {"role": "user", "content": solve_prompt(question, how)}]
-        return (await ctx.chat(messages, temperature=p.temperature or ctx.sampling_temperature,
+                    {"role": "user", "content": solve_prompt(question, how, ctx.answer_format)}]
+        return (await ctx.chat(messages, temperature=p.temperature,
                                max_tokens=p.max_tokens, block=self.name))[0]

@@ -24,5 +24,6 @@ class StepBack(Block):
             "concepts are needed to solve this kind of problem? List them briefly.",
             temperature=0.0, max_tokens=160, block=f"{self.name}.abstract")
         return await ctx.ask(
-            solve_prompt(question, f"Useful principles:\n{principles}\n\nUsing these principles, think step by step."),
+            solve_prompt(question, f"Useful principles:\n{principles}\n\nUsing these principles, think step by step.",
+                         ctx.answer_format),
             max_tokens=self.params.max_tokens, block=f"{self.name}.solve")

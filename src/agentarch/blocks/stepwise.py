@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from agentarch.blocks.base import Block, Params
-from agentarch.blocks.common import ANSWER_FORMAT, solve_prompt
+from agentarch.blocks.common import answer_line, solve_prompt
 from agentarch.blocks.context import Context
 from agentarch.blocks.verify import Scorer, VerifierName, make_scorer
 
@@ -32,11 +32,11 @@ async def propose(question: str, steps: Sequence[str], ctx: Context, *, n: int, 
         return []
     done = f"Steps so far:\n{render(steps)}\n\n" if steps else ""
     hint = f"Lessons from earlier failed attempts:\n{advice}\n\n" if advice else ""
-    ending = (f"If the answer is now known, give it instead. {ANSWER_FORMAT}" if answer_ok else
+    ending = (f"If the answer is now known, give it instead. {answer_line(ctx.answer_format)}" if answer_ok else
               "Do not give the final answer yet.")
     prompt = (f"Question: {question}\n\n{hint}{done}Write only the next step of the solution, in one "
               f"or two sentences. {ending}")
-    outs = await ctx.chat(prompt, n=n, temperature=temperature, max_tokens=max_tokens, block=block)
+    outs = await ctx.samples(prompt, n, temperature, max_tokens=max_tokens, block=block)
     return [o.strip() for o in outs]
 
 
@@ -44,8 +44,8 @@ async def finish(question: str, steps: Sequence[str], ctx: Context, *, max_token
     """The text of a full solution: ``steps`` when they end in an answer, else a completion of them."""
     if steps and is_final(steps[-1]):
         return render(steps)
-    tail = await ctx.ask(solve_prompt(question, f"Partial solution:\n{render(steps)}\n\nComplete it."),
-                         temperature=0.0, max_tokens=max_tokens, block=block)
+    tail = await ctx.ask(solve_prompt(question, f"Partial solution:\n{render(steps)}\n\nComplete it.",
+                                      ctx.answer_format), temperature=0.0, max_tokens=max_tokens, block=block)
     return f"{render(steps)}\n{tail}".strip()
 
 

@@ -37,7 +37,7 @@ async def verifier_majority(question: str, candidate: str, ctx: Context, *, judg
                             temperature: float = 0.7, block: str = "verify.majority") -> float:
     prompt = (f"Question: {question}\n\nSolution:\n{candidate}\n\nCheck the solution. Reply with "
               "the single word CORRECT or WRONG.")
-    votes = await ctx.chat(prompt, n=judges, temperature=temperature, max_tokens=8, block=block)
+    votes = await ctx.samples(prompt, judges, temperature, max_tokens=8, block=block)
     return sum(v.strip().upper().startswith("CORRECT") for v in votes) / max(len(votes), 1)
 
 
