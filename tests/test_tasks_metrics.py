@@ -165,9 +165,20 @@ def test_choice_six_options_and_more():
 
 
 def test_default_extractor_is_extract():
-    for name in ("numeric", "exact", "f1", "code_tests"):
+    for name in ("exact", "f1", "code_tests"):
         m = get_metric(name)
         assert m.extractor(ex("1")) == m.extract
+
+
+def test_numeric_extractor_skips_numbers_the_question_gives():
+    m = get_metric("numeric")
+    e = Example(id="e", input="Lucas is 24. How old will he be in 2 years?", target="26")
+    reply = "Answer: Lucas' age in 2 years will be 26 years."  # a real reply's shape
+    assert m.extract(reply) == "2"  # without the question: the first number
+    assert m.extractor(e)(reply) == "26"
+    assert m.score(reply, e) == 1.0
+    assert m.extractor(e)("Answer: 2") == "2"  # a given number may still be the answer
+    assert m.extractor(e)("Answer: 24 + 2 = 26") == "26"
 
 
 def test_six_option_file_loads(tmp_path):

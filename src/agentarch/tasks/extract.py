@@ -27,7 +27,7 @@ from typing import Callable
 
 __all__ = ["extract_number", "extract_letter", "extract_text", "extract_code",
            "answer_segments", "canonical_number", "strip_template", "normalize_text",
-           "number_words"]
+           "number_words", "question_numbers"]
 
 UNITS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
          "seven": 7, "eight": 8, "nine": 9}
@@ -214,26 +214,34 @@ def _numbers(segment: str) -> list[str]:
     return out
 
 
-def _number_in_answer(segment: str) -> str:
+def _number_in_answer(segment: str, given: frozenset[str] = frozenset()) -> str:
     # "Answer: 3 * 4 = 12" -> the part after the last "="; otherwise the first number
-    # ("Answer: 42 apples (6 per box)" -> 42).
+    # ("Answer: 42 apples (6 per box)" -> 42) that the question does not give ("Answer: in
+    # 2 years she will be 35" -> 35 when the question says "in 2 years").
     if "=" in segment:
         after = _numbers(segment.rsplit("=", 1)[1])
         if after:
             return after[0]
     nums = _numbers(segment)
-    return nums[0] if nums else ""
+    fresh = [n for n in nums if n not in given]
+    return (fresh or nums or [""])[0]
 
 
-def extract_number(text: str) -> str:
+def question_numbers(question: str) -> frozenset[str]:
+    """The numbers a question gives (canonical), for ``extract_number(text, given=...)``."""
+    return frozenset(_numbers(question or ""))
+
+
+def extract_number(text: str, given: frozenset[str] = frozenset()) -> str:
     """The final numeric answer as a canonical string ("1200", "2.5", "-3"), or "" if none.
 
     Tolerates "$1,200.00", "The answer is 1200.", "Answer: 42 apples", "-3.5", "1/2" (-> "0.5")
-    and words ("Answer: twenty-one" -> "21").
+    and words ("Answer: twenty-one" -> "21"). ``given`` are numbers the question states: in an
+    answer line with several numbers, the first one not given is the answer.
     """
     text = strip_template(text)
     for segment in answer_segments(text):
-        found = _number_in_answer(segment)
+        found = _number_in_answer(segment, given)
         if found:
             return found
     nums = _numbers(text)

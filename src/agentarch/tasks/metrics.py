@@ -21,7 +21,8 @@ from typing import Any, Awaitable, Callable, ClassVar
 from agentarch.errors import ConfigError
 from agentarch.tasks.example import Example
 from agentarch.tasks.extract import (_ARTICLES, _PUNCT, extract_code, extract_letter,  # noqa: F401
-                                     extract_number, extract_text, normalize_text)
+                                     extract_number, extract_text, normalize_text,
+                                     question_numbers)
 from agentarch.tasks.options import extract_choice, parse_options
 
 # run_code(code, timeout=...) -> an object with ``.ok`` (agentarch.blocks.context.CodeResult;
@@ -121,6 +122,10 @@ class Numeric(Metric):
 
     def extract(self, text: str) -> str:
         return extract_number(text)
+
+    def extractor(self, example: Example) -> Callable[[str], str]:
+        given = question_numbers(example.input)
+        return lambda text: extract_number(text, given)
 
     def same(self, a: str, b: str) -> bool:
         if not a or not b:
