@@ -7,6 +7,8 @@ question, the target and the model's reply verbatim, so tests read what the mode
 
     .venv/bin/python bench/capture_replies.py                 # ~30 model calls, a few minutes
     .venv/bin/python bench/capture_replies.py --word-problems 4 --db /tmp/capture.db
+    # answers already in a store (an earlier 'agentarch eval --db') are reused, not paid again:
+    .venv/bin/python bench/capture_replies.py --split test --word-problems 8 --db /tmp/answers.db
 """
 
 from __future__ import annotations
@@ -67,7 +69,9 @@ async def capture(task: Task, examples: list[Example], stack, store: Store) -> l
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--word-problems", type=int, default=7, help="How many word problems (train split).")
+    ap.add_argument("--word-problems", type=int, default=7, help="How many word problems.")
+    ap.add_argument("--split", default="train", choices=("train", "val", "test"),
+                    help="The word-problem split to take them from (the first N).")
     ap.add_argument("--db", default="/tmp/agentarch_capture.db", help="Store (cache) for the calls.")
     ap.add_argument("--out", default=str(FIXTURES))
     args = ap.parse_args()
@@ -76,7 +80,7 @@ def main() -> None:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     wp = load_task("word_problems")
-    jobs = {"replies_word_problems.json": (wp, limit(wp.split().train, args.word_problems)),
+    jobs = {"replies_word_problems.json": (wp, limit(getattr(wp.split(), args.split), args.word_problems)),
             "replies_choice6.json": (choice_task(), choice_task().examples)}
     for filename, (task, examples) in jobs.items():
         records = asyncio.run(capture(task, examples, stack, store))

@@ -21,6 +21,7 @@ import tempfile
 from collections import defaultdict
 from pathlib import Path
 
+from agentarch.errors import AgentArchError
 from agentarch.tasks import Example, get_metric, load_task
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,8 +55,14 @@ def rows_from_db(db: str):
     for task_name, design_id, example_id, answer in con.execute(
             "SELECT task, design_id, example_id, answer FROM results ORDER BY task, design_id, example_id"):
         if task_name not in tasks:
-            tasks[task_name] = load_task(task_name)
+            try:
+                tasks[task_name] = load_task(task_name)
+            except AgentArchError:  # not a built-in task (e.g. the capture's own questions)
+                tasks[task_name] = None
+                print(f"skipping task {task_name!r}: not a built-in task")
         task = tasks[task_name]
+        if task is None:
+            continue
         yield f"{task_name} / {labels.get(design_id, design_id)}", task.metric.name, task.get(example_id), answer
 
 
