@@ -19,6 +19,7 @@ import json
 from pathlib import Path
 
 from agentarch.blocks.spec import parse_design
+from agentarch.llm.budget import Budget
 from agentarch.llm.client import build
 from agentarch.runtime.evaluator import Evaluator
 from agentarch.store.db import Store
@@ -61,7 +62,10 @@ async def capture(task: Task, examples: list[Example], stack, store: Store) -> l
         await evaluator.evaluate(parse_design(name), examples, split="train",
                                  on_result=lambda r: by_id.__setitem__(r.example_id, r))
         for ex in examples:
-            r = by_id[ex.id]
+            r = by_id.get(ex.id)
+            if r is None:  # the budget ran out first
+                print(f"  {name} {ex.id}: no reply (budget spent)")
+                continue
             records.append({"design": name, "id": ex.id, "input": ex.input, "target": ex.target,
                             "reply": r.answer})
     return records
@@ -74,9 +78,11 @@ def main() -> None:
                     help="The word-problem split to take them from (the first N).")
     ap.add_argument("--db", default="/tmp/agentarch_capture.db", help="Store (cache) for the calls.")
     ap.add_argument("--out", default=str(FIXTURES))
+    ap.add_argument("--budget-calls", type=int, default=None,
+                    help="Hard cap on new model calls (0: only replies already in the store).")
     args = ap.parse_args()
     store = Store(args.db)
-    stack = build(store=store)
+    stack = build(store=store, budget=Budget(calls=args.budget_calls))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     wp = load_task("word_problems")

@@ -220,3 +220,10 @@ def test_letter_for_text_prefers_the_longer_named_option():
     assert letter_for_text("it is dark red", options) == "B"
     assert letter_for_text("red", options) == "A"
     assert letter_for_text("", options) == ""
+
+
+def test_listing_the_options_is_not_choosing_one():
+    listing = "Let's look at each option:\nA) Venus: hot.\nE) Mercury: small.\nF) Neptune: cold, and"
+    assert extract_choice(listing, SIX) == ""
+    assert extract_choice(listing + "\nSo I pick (C) Mars", SIX) == "C"
+    assert extract_choice("(A) Venus (B) Jupiter (C) Mars\nHmm", SIX) == ""

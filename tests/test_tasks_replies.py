@@ -19,7 +19,7 @@ def records(name):
 
 
 WP = records("replies_word_problems.json")
-CHOICE = {}  # filled below once captured
+CHOICE = records("replies_choice6.json")
 
 # What each real reply answers, read by a person (not always the target: the model errs).
 WP_READ = {
@@ -78,3 +78,40 @@ def test_echoed_prompt_is_no_answer_not_a_question_number(key):
     assert m.extract(echo(r["input"])) == ""
     # the echo followed by the model's real work: the work counts, not the question
     assert m.extractor(example(r))(echo(r["input"]) + "\n\n" + r["reply"]) == WP_READ[key]
+
+
+# What each real six-option reply chooses, read by a person ("" = no choice made).
+CHOICE_READ = {
+    ("direct", "choice6-0"): "E", ("direct", "choice6-1"): "E", ("direct", "choice6-2"): "C",
+    ("direct", "choice6-3"): "B",
+    ("direct", "choice6-4"): "C",  # "Answer: 100": option C's text
+    ("direct", "choice6-5"): "F",  # "Answer: Pacific": option F's text
+    ("direct", "choice6-6"): "B", ("direct", "choice6-7"): "C",
+    ("cot", "choice6-0"): "E",
+    ("cot", "choice6-1"): "",  # goes through A) .. E) and is cut off before choosing
+    ("cot", "choice6-2"): "B",  # "the answer is (B) 63" ... \boxed{63}
+    ("cot", "choice6-3"): "B",
+    ("cot", "choice6-4"): "E",  # lists "A. 50 ... F. 212", then "Answer: E. 150"
+    ("cot", "choice6-5"): "A",  # "Answer: Atlantic"
+    ("cot", "choice6-6"): "B", ("cot", "choice6-7"): "A",  # \boxed{A}
+}
+
+
+def test_choice_fixtures_cover_the_table():
+    assert set(CHOICE) == set(CHOICE_READ)
+    assert {r["target"] for r in CHOICE.values()} >= {"E", "F"}  # beyond the old A-E limit
+
+
+@pytest.mark.parametrize("key", sorted(CHOICE_READ))
+def test_six_option_replies_read_as_written(key):
+    r, m = CHOICE[key], get_metric("choice")
+    assert m.validate_example(example(r)) is None
+    got = m.extractor(example(r))(r["reply"])
+    assert got == CHOICE_READ[key]
+    assert m.score(r["reply"], example(r)) == float(got == r["target"])
+
+
+@pytest.mark.parametrize("key", sorted(CHOICE_READ))
+def test_six_option_echoed_prompt_is_no_answer(key):
+    r, m = CHOICE[key], get_metric("choice")
+    assert m.extractor(example(r))(echo(r["input"])) == ""

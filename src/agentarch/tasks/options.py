@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from agentarch.tasks.extract import extract_letter, normalize_text
+from agentarch.tasks.extract import answer_segments, extract_letter, normalize_text, strip_template
 
 __all__ = ["parse_options", "letter_for_text", "extract_choice"]
 
@@ -74,9 +74,27 @@ def letter_for_text(answer: str, options: dict[str, str]) -> str:
     return named[0] if len(named) == 1 else ""
 
 
+def _drop_listing(text: str, options: dict[str, str]) -> str:
+    """``text`` without the lines that list options ("E) Dolphin: ..." at a line's start, or
+    two or more labelled options on one line): going through the options one by one is not
+    choosing the last one, while "so I pick (C) Mars" is kept."""
+    pairs = [re.compile(rf"\(?\b{letter}[).:]\)?[ \t]*{re.escape(option)}(?!\w)", re.I)
+             for letter, option in options.items() if option]
+    kept = []
+    for line in text.splitlines():
+        starts = any(p.match(line.lstrip(" \t*-")) for p in pairs)
+        if not starts and sum(1 for p in pairs if p.search(line)) < 2:
+            kept.append(line)
+    return "\n".join(kept)
+
+
 def extract_choice(text: str, options: dict[str, str]) -> str:
     """The chosen letter among ``options``: a letter as ``extract_letter`` reads it, or an
-    option's text in the marked answer or the last line."""
+    option's text in the marked answer or the last line. Outside the marked answer, lines
+    listing the options are not a choice."""
     if not options:
         return extract_letter(text)
-    return extract_letter(text, "".join(options), lambda part: letter_for_text(part, options))
+    letters = "".join(options)
+    by_text = lambda part: letter_for_text(part, options)  # noqa: E731
+    marked = extract_letter("\n".join(answer_segments(text)), letters, by_text)
+    return marked or extract_letter(_drop_listing(strip_template(text), options), letters, by_text)
