@@ -2,7 +2,9 @@
 
 A metric does three jobs: ``extract`` (the canonical answer blocks vote on), ``score`` (0..1
 against an example) and ``validate_target`` (catch bad reference answers when a file is loaded,
-not halfway through a search). ``code_tests`` has to run code, so it scores with ``score_async``
+not halfway through a search). ``extractor(example)`` is ``extract`` bound to one example, for
+metrics that need the question to read an answer (``choice`` maps an option's text to its
+letter); ``score`` and the evaluator's per-example ``ctx.extract`` use it. ``code_tests`` has to run code, so it scores with ``score_async``
 and a ``run_code`` callable the evaluator injects; ``is_async`` tells the evaluator which to call.
 """
 
@@ -12,14 +14,16 @@ import ast
 import difflib
 import math
 import re
-import string
 from collections import Counter
 from decimal import Decimal
 from typing import Any, Awaitable, Callable, ClassVar
 
 from agentarch.errors import ConfigError
 from agentarch.tasks.example import Example
-from agentarch.tasks.extract import extract_code, extract_letter, extract_number, extract_text
+from agentarch.tasks.extract import (_ARTICLES, _PUNCT, extract_code, extract_letter,  # noqa: F401
+                                     extract_number, extract_text, normalize_text,
+                                     question_numbers)
+from agentarch.tasks.options import extract_choice, parse_options
 
 # run_code(code, timeout=...) -> an object with ``.ok`` (agentarch.blocks.context.CodeResult;
 # typed loosely because blocks sit above tasks).
@@ -39,6 +43,11 @@ class Metric:
     def extract(self, text: str) -> str:
         """The canonical answer in ``text``; equal strings mean equal answers (used for voting)."""
         return (text or "").strip()
+
+    def extractor(self, example: Example) -> Callable[[str], str]:
+        """``extract`` for answers to ``example`` (default: ``extract`` itself, which needs no
+        question)."""
+        return self.extract
 
     def score(self, prediction_text: str, example: Example) -> float:
         raise NotImplementedError
@@ -73,16 +82,7 @@ class Metric:
         return f"<metric {self.name}>"
 
 
-# --- text normalisation (SQuAD v1.1 evaluation script) -------------------------------------
-
-_ARTICLES = re.compile(r"\b(a|an|the)\b")
-_PUNCT = set(string.punctuation) | set("\u2018\u2019\u201c\u201d")
-
-
-def normalize_text(text: str) -> str:
-    """Casefold, drop punctuation and the articles a/an/the, collapse whitespace."""
-    text = "".join(ch for ch in (text or "").casefold() if ch not in _PUNCT)
-    return " ".join(_ARTICLES.sub(" ", text).split())
+# Text normalisation (SQuAD v1.1 evaluation script) lives in agentarch.tasks.extract.
 
 
 def _references(example: Example) -> list[str]:
@@ -99,7 +99,7 @@ class ExactMatch(Metric):
         return normalize_text(extract_text(text))
 
     def score(self, prediction_text: str, example: Example) -> float:
-        pred = self.extract(prediction_text)
+        pred = self.extractor(example)(prediction_text)
         return float(any(pred == normalize_text(ref) for ref in _references(example)))
 
 
@@ -122,7 +122,7 @@ class TokenF1(Metric):
         return 2 * precision * recall / (precision + recall)
 
     def score(self, prediction_text: str, example: Example) -> float:
-        pred = self.extract(prediction_text)
+        pred = self.extractor(example)(prediction_text)
         return max(self.f1(pred, ref) for ref in _references(example))
 
 
@@ -134,6 +134,10 @@ class Numeric(Metric):
     def extract(self, text: str) -> str:
         return extract_number(text)
 
+    def extractor(self, example: Example) -> Callable[[str], str]:
+        given = question_numbers(example.input)
+        return lambda text: extract_number(text, given)
+
     def same(self, a: str, b: str) -> bool:
         if not a or not b:
             return False
@@ -141,7 +145,7 @@ class Numeric(Metric):
         return x == y or math.isclose(float(x), float(y), rel_tol=self.rel_tol, abs_tol=1e-12)
 
     def score(self, prediction_text: str, example: Example) -> float:
-        pred = self.extract(prediction_text)
+        pred = self.extractor(example)(prediction_text)
         return float(any(self.same(pred, extract_number(ref)) for ref in _references(example)))
 
     def validate_target(self, target: str) -> str | None:
@@ -151,20 +155,37 @@ class Numeric(Metric):
 
 
 class Choice(Metric):
+    """A letter A-Z; with the options listed in the question, the option's text counts too."""
+
     name = "choice"
-    description = "multiple-choice letter A-E"
+    description = "multiple-choice letter (A-Z); an option's text counts when the question lists the options"
 
     def extract(self, text: str) -> str:
         return extract_letter(text)
 
+    def extractor(self, example: Example) -> Callable[[str], str]:
+        options = parse_options(example.input)
+        if not options:
+            return self.extract
+        return lambda text: extract_choice(text, options)
+
     def score(self, prediction_text: str, example: Example) -> float:
-        pred = self.extract(prediction_text)
+        pred = self.extractor(example)(prediction_text)
         return float(pred != "" and pred == extract_letter(example.target))
 
     def validate_target(self, target: str) -> str | None:
         if extract_letter(str(target)) == "":
-            return f"target {str(target)[:40]!r} is not a choice letter A-E"
+            return f"target {str(target)[:40]!r} is not a choice letter A-Z"
         return None
+
+    def validate_example(self, example: Example) -> str | None:
+        problem = self.validate_target(example.target)
+        options = parse_options(example.input)
+        if problem is None and options and extract_letter(example.target) not in options:
+            listed = f"{next(iter(options))}-{list(options)[-1]}"
+            return (f"target {str(example.target)[:40]!r} is not one of the options {listed} "
+                    "listed in the question")
+        return problem
 
 
 class CodeTests(Metric):

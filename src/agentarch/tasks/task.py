@@ -81,6 +81,14 @@ class Task:
         return Split(order[:n_train], order[n_train:n_train + n_val],
                      order[n_train + n_val:n_train + n_val + n_test])
 
+    def answer_format(self, train: Sequence[Example]) -> str:
+        """What this task's answers look like ("a whole number in digits", "one letter (A)-(F)",
+        ...), for prompts. Pass the training split: the hint must not be learnt from the
+        examples a design is measured on."""
+        from agentarch.tasks.answer_format import answer_format
+
+        return answer_format(train, self.metric)
+
     def info(self) -> dict:
         return {"name": self.name, "size": len(self.examples), "metric": self.metric.name,
                 "origin": self.origin, "description": self.description}
