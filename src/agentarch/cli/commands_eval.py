@@ -45,6 +45,9 @@ def eval_cmd(
     budget_seconds: Optional[float] = typer.Option(None, help="Hard cap on wall-clock seconds of model time."),
     db: str = DbOpt,
     json_out: Optional[str] = typer.Option(None, "--json", help="Also write the results to this JSON file."),
+    repeat: int = typer.Option(1, "--repeat", min=1,
+                               help="Measure each design this many times with fresh model calls (same prompts "
+                                    "and seeds) and print how much its scores move: the noise floor."),
 ) -> None:
     """Evaluate designs on a task split and print accuracy with a 95% interval, calls, tokens and time.
 
@@ -57,6 +60,9 @@ def eval_cmd(
       agentarch eval --task data.jsonl --input-field question --target-field answer --metric numeric --design cot
 
     Rerunning the same command resumes: finished examples are read from --db, not recomputed.
+
+    --repeat 2 measures each design twice (the second time without the cached calls) and prints
+    both accuracies, how many examples changed score and the noise floor (runtime/noise.py).
     """
     from agentarch.blocks.presets import parse_baselines
     from agentarch.blocks.spec import parse_design
@@ -88,6 +94,8 @@ def eval_cmd(
     config = {"task": the_task.name, "split": split, "limit": limit, "seed": seed, "model": stack.id,
               "designs": sorted(s.id for s in specs.values()),
               "identity": run_fingerprint(the_task, examples, specs.values())}
+    if repeat > 1:
+        config["repeat"] = repeat
     run_id = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:16]
     resumed = store.start_run(run_id, "eval", config)
     err.print(f"run {run_id}{' (resuming)' if resumed else ''}: {len(specs)} design(s) x {len(examples)} "
@@ -96,13 +104,17 @@ def eval_cmd(
     from agentarch.runtime.evaluator import Evaluator
 
     evaluator = Evaluator(the_task, stack, store, concurrency=concurrency)
-    summaries = asyncio.run(_evaluate_all(evaluator, specs, examples, split, run_id))
+    measured = asyncio.run(_evaluate_all(evaluator, specs, examples, split, run_id, repeat))
+    summaries = [runs[0] for runs in measured]
     rows = [{**s.to_dict(), **({"label": name} if " #" in name else {})} for name, s in zip(specs, summaries)]
-    complete = all(s.complete for s in summaries)
+    complete = all(s.complete for runs in measured for s in runs) and len(measured) == len(specs)
+    noise = _noise_rows(specs, measured) if repeat > 1 else []
     store.finish_run(run_id, "done" if complete else "stopped", [{k: v for k, v in r.items() if k != "scores"} for r in rows])
     from agentarch.cli.report import summary_table
 
     console.print(summary_table(rows, title=f"{the_task.name} ({split}, {len(examples)} examples, {stack.id})"))
+    if noise:
+        console.print(noise_table(noise, repeat))
     used = stack.meter.used
     console.print(reuse_line(evaluator.reused, evaluator.computed, store))
     console.print(f"model calls sent: {used.calls} (cache hits: {stack.cache.hits if stack.cache else 0}), "
@@ -112,7 +124,8 @@ def eval_cmd(
                   "budget to finish (finished examples are kept).[/]")
     if json_out:
         with open(json_out, "w") as f:
-            json.dump({"run": run_id, "config": config, "results": rows}, f, indent=1)
+            json.dump({"run": run_id, "config": config, "results": rows,
+                       **({"noise": noise} if noise else {})}, f, indent=1)
 
 
 def run_fingerprint(task, examples, specs=None) -> str:
@@ -136,24 +149,54 @@ def reuse_line(reused: int, computed: int, store) -> str:
     return line
 
 
-async def _evaluate_all(evaluator, specs, examples, split, run_id):
+def _noise_rows(specs: dict, measured: list[list]) -> list[dict]:
+    """Per design measured completely in every repeat: its noise floor over the repeats."""
+    from agentarch.runtime.noise import noise_floor
+
+    out = []
+    for name, runs in zip(specs, measured):
+        if len(runs) < 2 or not all(s.complete for s in runs):
+            continue
+        out.append({"label": name, "design": runs[0].design_id, **noise_floor([s.scores for s in runs]).to_dict()})
+    return out
+
+
+def noise_table(rows: list[dict], repeat: int):
+    from rich.table import Table
+
+    table = Table(title=f"noise: each design measured {repeat} times (same prompts and seeds, fresh calls)")
+    for col, j in [("design", "left"), ("n", "right"), *((f"acc repeat {r}", "right") for r in range(repeat)),
+                   ("changed examples", "right"), ("noise floor", "right")]:
+        table.add_column(col, justify=j)
+    for r in rows:
+        table.add_row(r["label"], str(r["n"]), *(f"{a:.3f}" for a in r["accuracies"]),
+                      f"{r['flips']} ({r['flip_rate']:.1%})", f"{r['floor']:.3f}")
+    return table
+
+
+async def _evaluate_all(evaluator, specs, examples, split, run_id, repeat: int = 1):
+    """Each design's summaries, one per repeat (repeat 0 first); stops at the first incomplete one."""
     out = []
     try:
         with Progress(TextColumn("{task.description:<28}"), BarColumn(), MofNCompleteColumn(),
                       TextColumn("acc {task.fields[acc]}"), TimeElapsedColumn(), console=err,
                       transient=False) as progress:
             for name, spec in specs.items():
-                bar = progress.add_task(name[:28], total=len(examples), acc="-")
-                scores: list[float] = []
+                runs = []
+                out.append(runs)
+                for r in range(repeat):
+                    title = name if r == 0 else f"{name} (repeat {r})"
+                    bar = progress.add_task(title[:28], total=len(examples), acc="-")
+                    scores: list[float] = []
 
-                def tick(r, bar=bar, scores=scores):
-                    scores.append(r.score)
-                    progress.update(bar, advance=1, acc=f"{sum(scores) / len(scores):.2f}")
+                    def tick(res, bar=bar, scores=scores):
+                        scores.append(res.score)
+                        progress.update(bar, advance=1, acc=f"{sum(scores) / len(scores):.2f}")
 
-                summary = await evaluator.evaluate(spec, examples, split, run_id, on_result=tick)
-                out.append(summary)
-                if not summary.complete:
-                    break
+                    summary = await evaluator.evaluate(spec, examples, split, run_id, on_result=tick, repeat=r)
+                    runs.append(summary)
+                    if not summary.complete:
+                        return out
     finally:
         await evaluator.stack.aclose()
     return out

@@ -200,11 +200,11 @@ async def _run(task, opt, evaluator, test_evaluator, store, run_id, val, test, b
 
 def result_table(result, task_name: str, n_test: int):
     """Baselines and found designs: validation, test accuracy [95% CI], tokens/ex, delta vs the best
-    baseline (by validation) on test, with significance."""
+    baseline (by validation) on test, with significance; the caption gives the noise floor."""
     from rich.table import Table
 
     table = Table(title=f"{task_name}: designs re-measured on {n_test} held-out test examples "
-                        f"(baseline for delta: best by validation)")
+                        f"(baseline for delta: best by validation)", caption=noise_line(result.noise))
     for col, j in [("design", "left"), ("kind", "left"), ("val", "right"), ("test acc [95% CI]", "right"),
                    ("tokens/ex", "right"), ("delta vs best baseline [95% CI]", "right"), ("", "left")]:
         table.add_column(col, justify=j)
@@ -220,13 +220,25 @@ def result_table(result, task_name: str, n_test: int):
             delta, sig = ("reference" if r["design"] == rep.get("reference") else "-"), ""
         else:
             delta = f"{d['mean']:+.3f} [{d['low']:+.3f}, {d['high']:+.3f}]"
-            sig = {"better": "[green]better[/]", "worse": "[red]worse[/]"}.get(d["label"], d["label"])
+            sig = {"better": "[green]better[/]", "worse": "[red]worse[/]",
+                   "within noise": "[yellow]within noise[/]"}.get(d["label"], d["label"])
         table.add_row(r["label"][:70], kind, f"{r['val']['score']:.3f}", acc, f"{t['tokens']:.0f}", delta, sig)
     for s in result.history:  # the other baselines: validation only
         if s.id in names and s.id not in shown:
             table.add_row(s.candidate.spec.label()[:70], f"baseline {names[s.id]}", f"{s.score:.3f}",
                           "not promoted", f"{s.tokens:.0f} (val)", "-", "")
     return table
+
+
+def noise_line(noise: dict | None) -> str:
+    """One line saying what the noise floor is, or that it was not measured and why."""
+    if not noise or not noise.get("measured"):
+        why = (noise or {}).get("reason", "no promotion to test was run")
+        return f"noise floor not measured ({why}): better/worse rest on the interval alone"
+    sent = f", {noise['calls_sent']} fresh calls" if noise.get("calls_sent") is not None else ""
+    return (f"noise floor {noise['floor']:.3f}: {noise['label'][:40]} measured twice on {noise['n']} validation "
+            f"examples ({noise['accuracies'][0]:.3f} then {noise['accuracies'][1]:.3f}, {noise['flips']} changed"
+            f"{sent}); 'better' needs an interval above 0 and a gain above the floor")
 
 
 def export_cmd(

@@ -11,7 +11,8 @@ from pathlib import Path
 def scripted_model(path: str):
     """``{"rules": [[regex, answer-with-\\1-backrefs], ...], "delay": s, "log": file}``: the first
     rule whose regex matches the joined messages answers (``re.S | re.I``); every request reaching
-    the model is appended to ``log`` as a JSON line with its cache key."""
+    the model is appended to ``log`` as a JSON line with its cache key. ``"repeat_rules"`` are
+    tried first for re-measured requests (``repeat`` > 0), to script a backend whose replies vary."""
     from agentarch.errors import ConfigError
     from agentarch.llm.scripted import ScriptedModel
 
@@ -20,14 +21,16 @@ def scripted_model(path: str):
     except (OSError, ValueError) as exc:
         raise ConfigError(f"--model scripted:{path}: {exc}") from None
     rules = [(re.compile(p, re.S | re.I), a) for p, a in cfg.get("rules", [])]
+    repeat_rules = [(re.compile(p, re.S | re.I), a) for p, a in cfg.get("repeat_rules", [])]
     log = cfg.get("log")
 
     def respond(req) -> str:
         text = "\n".join(m.get("content") or "" for m in req.messages)
         if log:
             with open(log, "a") as f:
-                f.write(json.dumps({"key": req.key("scripted", "scripted"), "text": text}) + "\n")
-        for pat, ans in rules:
+                f.write(json.dumps({"key": req.key("scripted", "scripted"), "text": text,
+                                    "repeat": req.repeat}) + "\n")
+        for pat, ans in (repeat_rules + rules if req.repeat > 0 else rules):
             m = pat.search(text)
             if m:
                 return m.expand(ans)

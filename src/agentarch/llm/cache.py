@@ -45,7 +45,8 @@ class CachedModel:
         self.store.put_call(key, self.backend, self.name,
                             json.dumps({"messages": request.messages, "temperature": request.temperature,
                                         "max_tokens": request.max_tokens, "stop": list(request.stop),
-                                        "sample": request.sample}, ensure_ascii=False),
+                                        "sample": request.sample, "repeat": request.repeat},
+                                       ensure_ascii=False),
                             out.text, out.usage.prompt_tokens, out.usage.completion_tokens, out.finish_reason)
         fut.set_result(out)
         return out

@@ -52,8 +52,7 @@ class OpenAICompatModel:
                 "max_tokens": request.max_tokens}
         if request.stop:
             body["stop"] = list(request.stop)
-        if request.temperature > 0:
-            body["seed"] = request.seed(self.backend, self.name)
+        body["seed"] = request.seed(self.backend, self.name)
         return body
 
     async def complete(self, request: Request) -> Completion:

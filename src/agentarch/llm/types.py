@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 Message = dict  # {"role": "system" | "user" | "assistant", "content": str}
+
+GREEDY_SEED = 42  # the one seed every greedy call sends, so greedy runs differ only by the server's batching
 
 
 @dataclass(slots=True)
@@ -16,6 +18,11 @@ class Request:
     ``sample`` tells apart repeated identical requests at temperature > 0 (self-consistency asks
     the same thing n times); it is part of the cache key and seeds the sampler, so the i-th sample
     is distinct from the others and reproducible.
+
+    ``repeat`` re-measures the same request as a fresh call: when > 0 it is part of the cache key
+    (repeat r is sent once, cached under its own key, and reused on a rerun) but not of the seed,
+    so repeat r asks exactly what repeat 0 asked; any difference in the reply is the backend's
+    own noise (e.g. llama.cpp's batching across parallel slots), not a different question.
     """
 
     messages: list[Message]
@@ -23,18 +30,24 @@ class Request:
     max_tokens: int = 512
     stop: tuple[str, ...] = ()
     sample: int = 0
+    repeat: int = 0
 
     def key(self, backend: str, model: str) -> str:
         """Stable cache key over everything that changes the answer."""
-        blob = json.dumps(
-            [backend, model, self.messages, round(self.temperature, 4), self.max_tokens,
-             list(self.stop), self.sample if self.temperature > 0 else 0],
-            separators=(",", ":"), ensure_ascii=False,
-        )
+        parts = [backend, model, self.messages, round(self.temperature, 4), self.max_tokens,
+                 list(self.stop), self.sample if self.temperature > 0 else 0]
+        if self.repeat > 0:  # repeat 0 keeps the keys calls have always had
+            parts.append({"repeat": self.repeat})
+        blob = json.dumps(parts, separators=(",", ":"), ensure_ascii=False)
         return hashlib.sha256(blob.encode()).hexdigest()
 
     def seed(self, backend: str, model: str) -> int:
-        return int(self.key(backend, model)[:8], 16)
+        """The sampler seed: one fixed seed for greedy calls; for sampled calls one drawn from the
+        key without ``repeat``, so every repeat of a sample uses the same seed."""
+        if self.temperature <= 0:
+            return GREEDY_SEED
+        first = self if self.repeat == 0 else replace(self, repeat=0)
+        return int(first.key(backend, model)[:8], 16)
 
     def prompt_bound(self) -> int:
         """An upper bound on prompt tokens (a token is at least one byte, plus template overhead)."""

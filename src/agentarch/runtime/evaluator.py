@@ -21,6 +21,7 @@ from agentarch.blocks.context import Context
 from agentarch.blocks.fingerprint import code_fingerprint
 from agentarch.blocks.spec import DesignSpec
 from agentarch.errors import AgentArchError, BudgetExceeded, ConfigError
+from agentarch.llm.repeat import with_repeat
 from agentarch.runtime.stats import Interval, bootstrap_mean
 from agentarch.store.db import Store
 from agentarch.store.identity import result_key
@@ -100,10 +101,10 @@ class Evaluator:
         self.reused = 0  # results read from the store, over every evaluate() call
         self.computed = 0  # results computed, over every evaluate() call
 
-    async def run_one(self, design: DesignSpec, block, example) -> ExampleResult:
+    async def run_one(self, design: DesignSpec, block, example, repeat: int = 0) -> ExampleResult:
         metric = self.task.metric
-        ctx = Context(model=self.stack.model, extract=metric.extract, max_tokens=self.max_tokens,
-                      run_code=self.run_code, run_agent=self.run_agent)
+        ctx = Context(model=with_repeat(self.stack.model, repeat), extract=metric.extract,
+                      max_tokens=self.max_tokens, run_code=self.run_code, run_agent=self.run_agent)
         t0 = time.perf_counter()
         error = None
         try:
@@ -153,7 +154,7 @@ class Evaluator:
         block = design.build()
         keys = self.result_keys(design, examples, repeat)
         self.store.put_design(design.id, design.to_json(), design.label())
-        if run_id:
+        if run_id and not repeat:  # a repeat must not overwrite the run's record of the design
             self.store.link(run_id, design.id, split, role)
         done = self.store.results_by_key(keys.values())
         results: dict[str, ExampleResult] = {}
@@ -174,7 +175,7 @@ class Evaluator:
                 if budget_hit:
                     return
                 try:
-                    r = await self.run_one(design, block, ex)
+                    r = await self.run_one(design, block, ex, repeat)
                 except BudgetExceeded as exc:
                     budget_hit.append(exc)
                     return
@@ -208,7 +209,7 @@ class Evaluator:
             scores={r.example_id: r.score for r in ordered},
             reused=reused, computed=len(computed),
         )
-        if run_id:
+        if run_id and not repeat:
             self.store.link(run_id, design.id, split, role,
                             {k: v for k, v in summary.to_dict().items() if k != "scores"})
         return summary

@@ -1,5 +1,7 @@
 """The search loop: baselines first, then propose -> evaluate on validation -> record -> repeat;
-finally the honest part, promotion of the top designs to the untouched test split.
+finally the honest part: the best baseline measured a second time on validation with fresh calls
+(its noise floor, ``measure_noise``), then promotion of the top designs to the untouched test split,
+where a gain must exceed that floor to be called better.
 
 Stops when the model budget runs out (the evaluator returns an incomplete summary), after
 ``max_rounds`` proposal rounds, after ``patience`` rounds without a better objective value, when
@@ -43,6 +45,7 @@ class SearchResult:
     curve: list[dict] = field(default_factory=list)
     spent: dict = field(default_factory=dict)
     report: dict | None = None  # promotion report (search/promote.py)
+    noise: dict | None = None  # the best baseline's noise floor on validation (measure_noise)
 
     def by_id(self, design_id: str) -> Scored | None:
         return next((s for s in self.history if s.id == design_id), None)
@@ -60,6 +63,58 @@ def _meter(evaluator):
     return getattr(stack, "meter", None)
 
 
+def _unaffordable(meter, ref: Scored, n: int) -> str:
+    """Why the budget left cannot pay for ``n`` more examples of ``ref`` (empty when it can)."""
+    if meter is None:
+        return ""
+    b, used = meter.budget, meter.used
+    need_calls, need_tokens = math.ceil(ref.calls * n), math.ceil(ref.tokens * n)
+    if b.calls is not None and b.calls - used.calls < need_calls:
+        return f"the search budget had {max(0, b.calls - used.calls)} calls left, the repeat needs about {need_calls}"
+    if b.tokens is not None and b.tokens - used.tokens < need_tokens:
+        return f"the search budget had {max(0, b.tokens - used.tokens)} tokens left, the repeat needs about {need_tokens}"
+    return ""
+
+
+async def measure_noise(evaluator, store: Store, run_id: str, history: list[Scored], baseline_ids: dict[str, str],
+                        val, *, objective: str = "accuracy", lam: float = DEFAULT_LAMBDA) -> dict:
+    """Measure the best baseline (by validation) a second time on ``val`` with fresh calls
+    (``repeat=1``), paid from the search budget, and return its noise floor (``runtime/noise.py``):
+    ``{"measured": True, "design", "label", "floor", "flips", "n", "accuracies", ...}`` or
+    ``{"measured": False, "reason": ...}`` when there is no baseline or the budget cannot pay.
+    Recorded as a ``noise`` event; a resumed run reuses a recorded measurement."""
+    import json
+
+    from agentarch.runtime.noise import noise_floor
+    from agentarch.search.promote import best_baseline
+
+    for row in reversed(store.events(run_id)):
+        if row["kind"] == "noise":
+            data = json.loads(row["data"])
+            if data.get("measured"):
+                return {**data, "replayed": True}
+            break
+    ref = best_baseline(history, baseline_ids, objective, lam)
+    if ref is None:
+        out = {"measured": False, "reason": "no baseline was evaluated"}
+    elif why := _unaffordable(_meter(evaluator), ref, len(val)):
+        out = {"measured": False, "design": ref.id, "reason": why}
+    else:
+        spec = ref.candidate.spec
+        meter = _meter(evaluator)
+        before = meter.used.calls if meter is not None else 0
+        first = await evaluator.evaluate(spec, val, "val", run_id, role="baseline")
+        again = await evaluator.evaluate(spec, val, "val", run_id, role="baseline", repeat=1)
+        if not (first.complete and again.complete):
+            out = {"measured": False, "design": ref.id, "reason": "the search budget ran out during the repeat"}
+        else:
+            out = {"measured": True, "design": ref.id, "label": spec.label(), "split": "val",
+                   "calls_sent": (meter.used.calls - before) if meter is not None else None,
+                   **noise_floor([first.scores, again.scores]).to_dict()}
+    store.event(run_id, "noise", out)
+    return out
+
+
 async def run_search(task, optimizer: Optimizer, evaluator, store: Store, run_id: str, *, val, test,
                      baselines: dict[str, DesignSpec], objective: str = "accuracy",
                      max_rounds: int = DEFAULTS["max_rounds"], patience: int = DEFAULTS["patience"],
@@ -71,7 +126,7 @@ async def run_search(task, optimizer: Optimizer, evaluator, store: Store, run_id
     measured with ``test_evaluator`` (default: ``evaluator``) so the search budget cannot starve it.
 
     ``on_event(kind, data)`` sees every event as it happens (``proposal``, ``evaluated``,
-    ``stopped``, ``promotion``, ``promoted``, ``done``); ``replayed`` is true in data for events a
+    ``stopped``, ``noise``, ``promotion``, ``promoted``, ``done``); ``replayed`` is true in data for events a
     resumed run had already recorded. The run is created (or resumed) in ``store`` under ``run_id``.
     """
     check_objective(objective)
@@ -222,10 +277,14 @@ async def run_search(task, optimizer: Optimizer, evaluator, store: Store, run_id
     if promote and test and history:
         from agentarch.search.promote import promote as do_promote
 
+        noise = await measure_noise(evaluator, store, run_id, history, baseline_ids, val, objective=objective, lam=lam)
+        result.noise = noise
         if on_event:
+            on_event("noise", noise)
             on_event("promotion", {"test": len(test)})
         result.report = await do_promote(test_evaluator or evaluator, run_id, history, baseline_ids, test,
-                                         top_k=top_k, objective=objective, lam=lam, on_event=on_event)
+                                         top_k=top_k, objective=objective, lam=lam, on_event=on_event,
+                                         noise=noise)
     summary = {"best": scored_dict(best, objective, lam) if best else None, "stop_reason": stop,
                "evaluated": len(history), "spent_calls": calls, "spent_tokens": tokens,
                "pareto": [s.id for s in pareto_front(history)],

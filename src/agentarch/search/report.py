@@ -1,5 +1,6 @@
 """What a finished search leaves in ``runs/<run_id>/``: ``report.json`` (config, every evaluated
-design with its validation score, the Pareto front, the anytime curve, the promotion to test) and
+design with its validation score, the Pareto front, the anytime curve, the noise floor of the best
+baseline, the promotion to test) and
 ``anytime.png`` (best validation score vs model calls spent, baselines as horizontal lines)."""
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ def build_report(result: SearchResult, config: dict, objective: str = "accuracy"
         "evaluated": [scored_dict(s, objective, lam) for s in result.history],
         "pareto": [s.id for s in pareto_front(result.history)],
         "curve": result.curve,
+        "noise": result.noise or {"measured": False, "reason": "no promotion to test was run"},
         "promotion": result.report,
     }
 
