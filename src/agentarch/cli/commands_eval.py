@@ -97,19 +97,21 @@ def eval_cmd(
     if repeat > 1:
         config["repeat"] = repeat
     run_id = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:16]
-    resumed = store.start_run(run_id, "eval", config)
-    err.print(f"run {run_id}{' (resuming)' if resumed else ''}: {len(specs)} design(s) x {len(examples)} "
-              f"{split} examples of '{the_task.name}' on {stack.id}")
-
+    from agentarch.cli.lifecycle import run_lifecycle
     from agentarch.runtime.evaluator import Evaluator
 
-    evaluator = Evaluator(the_task, stack, store, concurrency=concurrency)
-    measured = asyncio.run(_evaluate_all(evaluator, specs, examples, split, run_id, repeat))
-    summaries = [runs[0] for runs in measured]
-    rows = [{**s.to_dict(), **({"label": name} if " #" in name else {})} for name, s in zip(specs, summaries)]
-    complete = all(s.complete for runs in measured for s in runs) and len(measured) == len(specs)
-    noise = _noise_rows(specs, measured) if repeat > 1 else []
-    store.finish_run(run_id, "done" if complete else "stopped", [{k: v for k, v in r.items() if k != "scores"} for r in rows])
+    with run_lifecycle(store, run_id):
+        resumed = store.start_run(run_id, "eval", config)
+        err.print(f"run {run_id}{' (resuming)' if resumed else ''}: {len(specs)} design(s) x {len(examples)} "
+                  f"{split} examples of '{the_task.name}' on {stack.id}")
+        evaluator = Evaluator(the_task, stack, store, concurrency=concurrency)
+        measured = asyncio.run(_evaluate_all(evaluator, specs, examples, split, run_id, repeat))
+        summaries = [runs[0] for runs in measured]
+        rows = [{**s.to_dict(), **({"label": name} if " #" in name else {})} for name, s in zip(specs, summaries)]
+        complete = all(s.complete for runs in measured for s in runs) and len(measured) == len(specs)
+        noise = _noise_rows(specs, measured) if repeat > 1 else []
+        store.finish_run(run_id, "done" if complete else "stopped",
+                         [{k: v for k, v in r.items() if k != "scores"} for r in rows])
     from agentarch.cli.report import summary_table
 
     console.print(summary_table(rows, title=f"{the_task.name} ({split}, {len(examples)} examples, {stack.id})"))

@@ -49,15 +49,27 @@ def _learn(what: str, candidates: dict, task: str, seed: int, limit: int, model:
     stack = model_stack(model, base_url, api_key_env, store, None, parallel)
     evaluator = Evaluator(the_task, stack, store, concurrency=concurrency)
 
+    from agentarch.cli.commands_eval import run_fingerprint
+    from agentarch.cli.lifecycle import config_run_id, run_lifecycle
+
+    config = {"task": the_task.name, "learn": what, "candidates": sorted(c.id for c in candidates.values()),
+              "model": stack.id, "seed": seed, "limit": limit,
+              "identity": run_fingerprint(the_task, examples, candidates.values())}
+    run_id = config_run_id(config)
+
     async def go():
         try:
             return await learn(evaluator, examples)
         finally:
             await stack.aclose()
 
-    err.print(f"learning {what} over {len(candidates)} candidates from {len(examples)} training examples "
-              f"of '{the_task.name}'")
-    return asyncio.run(go()), len(examples), stack
+    with run_lifecycle(store, run_id):
+        store.start_run(run_id, "route", config)
+        err.print(f"run {run_id}: learning {what} over {len(candidates)} candidates from {len(examples)} training "
+                  f"examples of '{the_task.name}'")
+        fit = asyncio.run(go())
+        store.finish_run(run_id, "done", {"design": fit.design.to_dict()})
+    return fit, len(examples), stack
 
 
 def _report(stack, design, task: str, out: Optional[str]) -> None:

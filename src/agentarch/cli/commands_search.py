@@ -132,9 +132,11 @@ def search_cmd(
               f"(val {len(val)}, test {len(test)}, train {len(parts.train)}) with {stack.id}"
               + (f", budget {budget_calls} calls" if budget_calls else ""))
 
+    from agentarch.cli.lifecycle import run_lifecycle
 
-    result = asyncio.run(_run(the_task, opt, evaluator, test_evaluator, store, run_id, val, test, base_specs,
-                              objective, lam, rounds, patience, top_k, config, budget_calls, meta_stack))
+    with run_lifecycle(store, run_id):
+        result = asyncio.run(_run(the_task, opt, evaluator, test_evaluator, store, run_id, val, test, base_specs,
+                                  objective, lam, rounds, patience, top_k, config, budget_calls, meta_stack))
     from agentarch.search.report import write_run_folder
 
     Path(out).mkdir(parents=True, exist_ok=True)

@@ -51,14 +51,26 @@ def team_optimize(
     spec = DesignSpec(block="dylan", params={"roles": list(role_list), "rounds": rounds, "top_k": len(role_list)})
     evaluator = Evaluator(the_task, stack, store)
 
+    from agentarch.cli.commands_eval import run_fingerprint
+    from agentarch.cli.lifecycle import config_run_id, run_lifecycle
+
+    config = {"task": the_task.name, "design": spec.id, "model": stack.id, "top_k": k,
+              "identity": run_fingerprint(the_task, examples, [spec])}
+    run_id = config_run_id(config)
+
     async def go():
         try:
-            return await evaluator.evaluate(spec, examples, split="train")
+            return await evaluator.evaluate(spec, examples, split="train", run_id=run_id)
         finally:
             await stack.aclose()
 
-    err.print(f"scoring {len(role_list)} roles with DyLAN on {len(examples)} training examples of '{the_task.name}'")
-    summary = asyncio.run(go())
+    with run_lifecycle(store, run_id):
+        store.start_run(run_id, "team", config)
+        err.print(f"run {run_id}: scoring {len(role_list)} roles with DyLAN on {len(examples)} training examples "
+                  f"of '{the_task.name}'")
+        summary = asyncio.run(go())
+        store.finish_run(run_id, "done" if summary.complete else "stopped",
+                         {k: v for k, v in summary.to_dict().items() if k != "scores"})
     rows = evaluator.stored_results(spec, examples)
     per_example = [json.loads(r["notes"]).get("dylan.importance", {}) for r in rows.values()]
     per_example = [p for p in per_example if p]

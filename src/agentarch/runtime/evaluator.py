@@ -20,7 +20,7 @@ from typing import Callable, Sequence
 from agentarch.blocks.context import Context
 from agentarch.blocks.fingerprint import code_fingerprint
 from agentarch.blocks.spec import DesignSpec
-from agentarch.errors import AgentArchError, BudgetExceeded, ConfigError
+from agentarch.errors import AgentArchError, BudgetExceeded, ConfigError, PromptTooLong
 from agentarch.llm.repeat import with_repeat
 from agentarch.runtime.stats import Interval, bootstrap_mean
 from agentarch.store.db import Store
@@ -109,6 +109,8 @@ class Evaluator:
         error = None
         try:
             answer = await block(example.input, ctx)
+        except PromptTooLong as exc:  # this example does not fit the model; the others may
+            answer, error = "", str(exc)
         except (BudgetExceeded, AgentArchError):
             raise
         except Exception as exc:  # a faulty design scores 0 on this example; the run goes on
