@@ -1,5 +1,7 @@
 """Direct answer: ask once, no reasoning. The floor every design is compared against."""
 
+from pydantic import Field
+
 from agentarch.blocks.base import Block, Params
 from agentarch.blocks.common import answer_line
 from agentarch.blocks.context import Context
@@ -7,7 +9,7 @@ from agentarch.blocks.registry import register
 
 
 class DirectParams(Params):
-    max_tokens: int = 64
+    max_tokens: int = Field(64, ge=1)
 
 
 @register

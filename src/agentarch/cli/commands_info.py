@@ -62,7 +62,7 @@ def blocks() -> None:
 
 
 def runs(run_id: Optional[str] = typer.Argument(None, help="Show this run (a prefix is enough)."),
-         db: str = DbOpt, limit: int = typer.Option(20, help="How many runs to list.")) -> None:
+         db: str = DbOpt, limit: int = typer.Option(20, min=1, help="How many runs to list.")) -> None:
     """List runs, or show one run's designs and scores.
 
     Examples:  agentarch runs        agentarch runs 3f2a

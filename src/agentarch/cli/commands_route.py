@@ -89,8 +89,8 @@ def fit_router_cmd(
                                          "Repeatable."),
     features: str = typer.Option("text", help="What questions are compared by: 'text' (length, numbers, keywords) "
                                                "or 'embedding' (all-MiniLM-L6-v2 sentence embeddings, fetched once)."),
-    limit: int = typer.Option(12, "--limit", "-n", help="Training examples to learn the routes from."),
-    seed: int = typer.Option(0, help="Seed of the train/val/test split."),
+    limit: int = typer.Option(12, "--limit", "-n", min=1, help="Training examples to learn the routes from."),
+    seed: int = typer.Option(0, min=0, help="Seed of the train/val/test split."),
     model: str = ModelOpt, base_url: Optional[str] = BaseUrlOpt, api_key_env: str = KeyEnvOpt,
     parallel: int = ParallelOpt, concurrency: int = ConcurrencyOpt, db: str = DbOpt,
     out: Optional[str] = typer.Option(None, "-o", "--out", help="Write the learned router design JSON here."),
@@ -129,9 +129,9 @@ def fit_policy_cmd(
     strategy: List[str] = typer.Option(["cot,refine,cot_sc"], "--strategy", "-s",
                                        help="Candidate strategies: baseline or block names (comma list) or JSON "
                                             "specs. Repeatable."),
-    probes: int = typer.Option(3, help="Cheap samples whose agreement estimates a question's difficulty."),
-    limit: int = typer.Option(12, "--limit", "-n", help="Training examples to learn the policy from."),
-    seed: int = typer.Option(0, help="Seed of the train/val/test split."),
+    probes: int = typer.Option(3, min=1, help="Cheap samples whose agreement estimates a question's difficulty."),
+    limit: int = typer.Option(12, "--limit", "-n", min=1, help="Training examples to learn the policy from."),
+    seed: int = typer.Option(0, min=0, help="Seed of the train/val/test split."),
     model: str = ModelOpt, base_url: Optional[str] = BaseUrlOpt, api_key_env: str = KeyEnvOpt,
     parallel: int = ParallelOpt, concurrency: int = ConcurrencyOpt, db: str = DbOpt,
     out: Optional[str] = typer.Option(None, "-o", "--out", help="Write the learned compute_optimal design JSON here."),

@@ -25,17 +25,30 @@ commands_route.register(app)
 
 
 def main() -> None:
+    from typer._click import exceptions as click  # typer (pinned) carries its own click
+
+    from agentarch.cli.common import err
     from agentarch.errors import AgentArchError
 
     try:
-        app()
+        code = app(standalone_mode=False)
+    except click.NoArgsIsHelpError as exc:  # bare 'agentarch' or a group: the help text
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.UsageError as exc:  # a bad option or value: one line, and where to read more
+        where = exc.ctx.command_path.replace(exc.ctx.find_root().info_name, "agentarch", 1) if exc.ctx else "agentarch"
+        err.print(f"[bold red]error:[/] {exc.format_message()}", highlight=False, soft_wrap=True)
+        err.print(f"see: {where} --help", highlight=False)
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        err.print(f"[bold red]error:[/] {exc.format_message()}", highlight=False, soft_wrap=True)
+        sys.exit(exc.exit_code)
     except AgentArchError as exc:
-        from agentarch.cli.common import err
-
         err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(2)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, click.Abort):
         sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from agentarch.errors import ModelError, PromptTooLong, require
+from agentarch.errors import ConfigError, ModelError, PromptTooLong, require
 from agentarch.llm.types import Completion, Request, completion_from_openai
 
 SETTINGS = {"n_ctx_per_slot": 2048, "threads": 2}
@@ -27,6 +27,9 @@ class LocalModel:
 
     def __init__(self, path: str | Path, name: str | None = None, parallel: int = 4,
                  n_ctx_per_slot: int = SETTINGS["n_ctx_per_slot"], threads: int = SETTINGS["threads"]):
+        if parallel < 1 or n_ctx_per_slot < 1:
+            raise ConfigError(f"the embedded model needs parallel >= 1 and n_ctx_per_slot >= 1 "
+                              f"(got {parallel}, {n_ctx_per_slot})")
         xl = require("xllamacpp", "local")
         self.path = Path(path)
         self.name = name or self.path.stem

@@ -91,6 +91,8 @@ class Evaluator:
 
             run_code = run_code or sandbox.run_code
             run_agent = run_agent or sandbox.run_agent
+        if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+            raise ConfigError(f"concurrency must be a whole number >= 1, got {concurrency!r}")
         self.run_agent = run_agent
         self.task = task
         self.stack = model_stack
