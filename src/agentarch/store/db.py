@@ -101,11 +101,19 @@ class Store:
         self.event(run_id, status, {})
 
     def end_run(self, run_id: str, status: str, reason: str) -> None:
-        """Mark a run that did not finish (``failed``, ``interrupted``) and record why; its summary
-        so far is kept, and rerunning the same command resumes it."""
-        cur = self.db.execute("UPDATE runs SET status=?, updated=? WHERE id=?", (status, time.time(), run_id))
-        if cur.rowcount:
-            self.event(run_id, status, {"reason": reason})
+        """Mark a run that did not finish (``failed``, ``interrupted``) and record why (an event);
+        its summary so far is kept, and rerunning the same command resumes it. On a full disk the
+        status alone is written when the reason does not fit."""
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+            cur = self.db.execute("UPDATE runs SET status=?, updated=? WHERE id=?", (status, time.time(), run_id))
+            if cur.rowcount:
+                self.event(run_id, status, {"reason": reason})
+            self.db.execute("COMMIT")
+        except StoreFull:
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
+            self.db.execute("UPDATE runs SET status=?, updated=? WHERE id=?", (status, time.time(), run_id))
 
     def set_summary(self, run_id: str, summary: Any) -> None:
         """Replace a running run's summary (e.g. a search's best-so-far) without changing its status."""
