@@ -15,24 +15,31 @@ pytestmark = pytest.mark.model
 
 
 def test_an_over_long_example_is_that_examples_error_and_the_rest_are_saved(tmp_path):
+    from agentarch.tasks.registry import load_task
+
     data = tmp_path / "mixed.jsonl"
-    rows = [{"question": "What is 2 plus 2?", "answer": "4"},
-            {"question": "Count these words: " + "word " * 3000, "answer": "3000"},
-            {"question": "What is 3 plus 3?", "answer": "6"}]
+    rows = [{"id": f"q{i}", "question": f"What is {i} plus 2?", "answer": str(i + 2)} for i in range(6)]
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    test_ids = [ex.id for ex in load_task(str(data), input_field="question", target_field="answer",
+                                          metric="numeric").split(seed=0).test]
+    assert len(test_ids) == 3
+    long_id = test_ids[1]  # ids fix the split; only this test example's question is made too long
+    for r in rows:
+        if r["id"] == long_id:
+            r["question"] = "Count these words: " + "word " * 3000
     data.write_text("".join(json.dumps(r) + "\n" for r in rows))
     db = tmp_path / "long.db"
     args = ["eval", "--task", str(data), "--input-field", "question", "--target-field", "answer", "--metric", "numeric",
-            "--split", "train", "--limit", "3", "-d", '{"block": "direct", "params": {"max_tokens": 8}}', "--db", str(db)]
+            "-d", '{"block": "direct", "params": {"max_tokens": 8}}', "--db", str(db)]
     proc = cli(*args)
     assert proc.returncode == 0, proc.stderr
     con = sqlite3.connect(str(db))
-    results = con.execute("SELECT example_id, error, score FROM results").fetchall()
+    results = {ex: err for ex, err in con.execute("SELECT example_id, error FROM results").fetchall()}
     con.close()
-    assert len(results) == 3
-    errors = [e for _, e, _ in results if e]
-    assert len(errors) == 1
-    assert errors[0].startswith("prompt of ") and "exceeds the model's context of 2048" in errors[0]
-    assert int(errors[0].split()[2]) > 2048
+    assert sorted(results) == sorted(test_ids)
+    assert [ex for ex, err in results.items() if err] == [long_id]
+    assert results[long_id].startswith("prompt of ") and "exceeds the model's context of 2048" in results[long_id]
+    assert int(results[long_id].split()[2]) > 2048
     [run] = runs(db)
     assert run["status"] == "done"
     again = cli(*args)  # the rerun reads all three from the store
