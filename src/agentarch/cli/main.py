@@ -47,8 +47,24 @@ def main() -> None:
         err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(2)
     except (KeyboardInterrupt, click.Abort):
-        sys.exit(130)
+        _exit_now(130)
+    if code == 130:  # typer turns Ctrl-C into exit code 130
+        _exit_now(130)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _exit_now(code: int) -> None:
+    """Leave at once after Ctrl-C. The run is already marked and the store committed (every write
+    is); what remains are model calls the embedded model cannot drop mid-batch (llama.cpp finishes
+    the batch it is decoding), which a normal exit would wait for, many seconds on a busy machine."""
+    import os
+
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)
 
 
 if __name__ == "__main__":
