@@ -15,8 +15,10 @@ pytestmark = pytest.mark.model
 
 
 def test_an_over_long_example_is_that_examples_error_and_the_rest_are_saved(tmp_path):
+    from agentarch.llm.local import SETTINGS
     from agentarch.tasks.registry import load_task
 
+    context = SETTINGS["n_ctx_per_slot"]
     data = tmp_path / "mixed.jsonl"
     rows = [{"id": f"q{i}", "question": f"What is {i} plus 2?", "answer": str(i + 2)} for i in range(6)]
     data.write_text("".join(json.dumps(r) + "\n" for r in rows))
@@ -26,7 +28,7 @@ def test_an_over_long_example_is_that_examples_error_and_the_rest_are_saved(tmp_
     long_id = test_ids[1]  # ids fix the split; only this test example's question is made too long
     for r in rows:
         if r["id"] == long_id:
-            r["question"] = "Count these words: " + "word " * 3000
+            r["question"] = "Count these words: " + "word " * (context + 500)
     data.write_text("".join(json.dumps(r) + "\n" for r in rows))
     db = tmp_path / "long.db"
     args = ["eval", "--task", str(data), "--input-field", "question", "--target-field", "answer", "--metric", "numeric",
@@ -38,8 +40,8 @@ def test_an_over_long_example_is_that_examples_error_and_the_rest_are_saved(tmp_
     con.close()
     assert sorted(results) == sorted(test_ids)
     assert [ex for ex, err in results.items() if err] == [long_id]
-    assert results[long_id].startswith("prompt of ") and "exceeds the model's context of 2048" in results[long_id]
-    assert int(results[long_id].split()[2]) > 2048
+    assert results[long_id].startswith("prompt of ") and f"exceeds the model's context of {context}" in results[long_id]
+    assert int(results[long_id].split()[2]) > context
     [run] = runs(db)
     assert run["status"] == "done"
     again = cli(*args)  # the rerun reads all three from the store
