@@ -219,12 +219,14 @@ def run_cmd(
     from agentarch.store.db import Store
 
     spec = parse_design(design)
-    extract = load_task(task, None, None, None).metric.extract if task else (lambda t: t.strip())
+    the_task = load_task(task, None, None, None) if task else None
+    extract = the_task.metric.extract if the_task else (lambda t: t.strip())
+    answer_format = the_task.answer_format(the_task.split().train) if the_task else ""
     store = Store(db)
     stack = model_stack(model, base_url, api_key_env, store, parallel=parallel)
 
     async def go():
-        ctx = Context(model=stack.model, extract=extract, **sandbox_tools())
+        ctx = Context(model=stack.model, extract=extract, answer_format=answer_format, **sandbox_tools())
         try:
             return await spec.build()(question, ctx), ctx
         finally:
