@@ -21,13 +21,17 @@ def register(app: typer.Typer) -> None:
 
 
 def load_task(task: str, input_field, target_field, metric):
+    """The task, imported first with a download bar when it is ``bigbench:NAME`` seen for the first time."""
+    from agentarch.cli.commands_tasks import download_bar
     from agentarch.tasks.registry import load_task as _load
 
-    return _load(task, input_field=input_field, target_field=target_field, metric=metric)
+    with download_bar() as bar:
+        return _load(task, input_field=input_field, target_field=target_field, metric=metric,
+                     progress=bar, status=bar.note)
 
 
 def eval_cmd(
-    task: str = typer.Option(..., "--task", "-t", help="Built-in task name (see 'agentarch tasks') or a .jsonl/.csv file."),
+    task: str = typer.Option(..., "--task", "-t", help="Built-in task name (see 'agentarch tasks'), bigbench:NAME or a .jsonl/.csv file."),
     design: List[str] = typer.Option([], "--design", "-d", help="A block name, a JSON spec or a .json file. Repeatable."),
     baselines: Optional[str] = typer.Option(None, "--baselines", "-b", is_flag=False, flag_value="all",
                                             help="Evaluate the baseline designs: 'all' or a comma list "

@@ -51,8 +51,9 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def verify_sdist(path: Path, expected: str = SDIST_SHA256) -> None:
-    """Raise ``DataError`` unless ``path`` has the pinned sha256."""
+def verify_sdist(path: Path, expected: str | None = None) -> None:
+    """Raise ``DataError`` unless ``path`` has the pinned sha256 (``SDIST_SHA256``)."""
+    expected = expected or SDIST_SHA256
     digest = _sha256(path)
     if digest != expected:
         raise DataError(f"{path}: sha256 check failed (got {digest[:16]}…, expected {expected[:16]}…); "
