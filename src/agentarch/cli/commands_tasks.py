@@ -10,7 +10,7 @@ from rich.table import Table
 
 from agentarch.cli.common import console
 
-tasks_app = typer.Typer(help="List the tasks, or import BIG-bench tasks.", invoke_without_command=True,
+tasks_app = typer.Typer(invoke_without_command=True,
                         no_args_is_help=False)
 
 
