@@ -5,6 +5,7 @@ sdist built here."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import tarfile
 from pathlib import Path
@@ -182,3 +183,49 @@ def test_unknown_task_suggests_a_close_name(folders):
         load_task("bigbench:sort_word")
     with pytest.raises(ConfigError, match="not a task name"):
         load_task("bigbench:../etc")
+
+
+@pytest.fixture
+def index(tmp_path, monkeypatch):
+    """A package index on 127.0.0.1 serving the PEP 691 listing of bigbench and a fake sdist."""
+    import http.server
+    import threading
+
+    sdist = build_sdist(tmp_path / "served.tar.gz").read_bytes()
+    listing = json.dumps({"files": [{"filename": "bigbench-0.0.1.tar.gz", "url": "/files/old.tar.gz"},
+                                    {"filename": fetch.SDIST, "url": "/files/new.tar.gz"}]}).encode()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            body = {"/simple/bigbench/": listing, "/files/new.tar.gz": sdist}.get(self.path)
+            self.send_response(200 if body is not None else 404)
+            self.send_header("Content-Length", str(len(body or b"")))
+            self.end_headers()
+            self.wfile.write(body or b"")
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("PIP_INDEX_URL", f"http://127.0.0.1:{server.server_address[1]}/simple")
+    monkeypatch.setenv("AGENTARCH_CACHE", str(tmp_path / "cache"))
+    yield hashlib.sha256(sdist).hexdigest(), len(sdist)
+    server.shutdown()
+    server.server_close()
+
+
+def test_download_from_the_index_with_progress(index, monkeypatch):
+    digest, size = index
+    monkeypatch.setattr(fetch, "SDIST_SHA256", digest)
+    seen = []
+    path = fetch.ensure_sdist(lambda done, total: seen.append((done, total)))
+    assert path == fetch.sdist_path() and fetch._sha256(path) == digest
+    assert seen and seen[-1] == (size, size)
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+
+
+def test_a_download_with_another_digest_is_not_kept(index):
+    with pytest.raises(DataError, match="sha256 check failed"):
+        fetch.ensure_sdist()
+    assert list(fetch.cache_dir().iterdir()) == []

@@ -117,5 +117,6 @@ def load_bigbench(ref: str, progress: Progress | None = None,
     if task is None:
         import_tasks([full], progress, status=status)
         task = read_task(full)
-    assert task is not None
+    if task is None:
+        raise DataError(f"{full}: the import wrote no readable task into {task_files(full)[0].parent}")
     return task
