@@ -104,3 +104,10 @@ def test_eval_imports_on_first_use_and_asks_for_a_letter(home, tmp_path):
     result = json.loads(out.read_text())["results"][0]
     assert result["n"] == len(asked)
     assert result["accuracy"]["mean"] == pytest.approx(right / len(asked))
+
+
+def test_a_message_with_brackets_is_printed_as_written(home):
+    env, digest = home
+    proc = cli(env, digest, "tasks", "import", "other:thing")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    assert "only BIG-bench tasks can be imported, as bigbench:NAME[/SUBTASK]" in proc.stderr

@@ -32,9 +32,12 @@ def main() -> None:
     try:
         app()
     except AgentArchError as exc:
+        from rich.markup import escape
+
         from agentarch.cli.common import err
 
-        err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        # escaped: a message may hold brackets ("bigbench:NAME[/SUBTASK]", a JSON value)
+        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(2)
     except KeyboardInterrupt:
         sys.exit(130)
