@@ -132,10 +132,11 @@ class Store:
         return out
 
     def results(self, task: str, model: str, design_id: str, example_ids: Iterable[str] | None = None) -> dict[str, sqlite3.Row]:
-        """The newest result per example of a design, for reports and queries. Results of an older
-        version of the examples or blocks may be among them: to reuse a result, look it up by key."""
+        """The newest result per example of a design, for reports and queries; repeated measurements
+        (noise) are left out. Results of an older version of the examples or blocks may be among
+        them: to reuse a result, look it up by key."""
         rows = self.db.execute(
-            "SELECT * FROM results WHERE task=? AND model=? AND design_id=? ORDER BY created",
+            "SELECT * FROM results WHERE task=? AND model=? AND design_id=? AND repeat=0 ORDER BY created",
             (task, model, design_id)).fetchall()
         wanted = set(example_ids) if example_ids is not None else None
         return {r["example_id"]: r for r in rows if wanted is None or r["example_id"] in wanted}
