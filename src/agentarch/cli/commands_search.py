@@ -255,5 +255,5 @@ def export_cmd(
     from agentarch.search.export import export_run
     from agentarch.store.db import Store
 
-    path, info = export_run(Store(db), run_id, design, output)
+    path, info = export_run(Store(db, readonly=True), run_id, design, output)
     console.print(f"wrote {path}: {info['label']} ({info['how']})")
