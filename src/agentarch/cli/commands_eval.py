@@ -208,7 +208,9 @@ async def _evaluate_all(evaluator, specs, examples, split, run_id, repeat: int =
 
 def run_cmd(
     design: str = typer.Argument(..., help="A block name, a JSON spec or a .json file."),
-    question: str = typer.Argument(..., help="The question to answer."),
+    question: Optional[str] = typer.Argument(None, help="The question to answer; '-' reads it from stdin."),
+    file: Optional[str] = typer.Option(None, "--file", "-f", help="Read the question from this file "
+                                                                   "(for long questions: argv holds at most 128 KB)."),
     task: Optional[str] = typer.Option(None, "--task", "-t", help="Use this task's answer extraction and metric."),
     model: str = ModelOpt, base_url: Optional[str] = BaseUrlOpt, api_key_env: str = KeyEnvOpt,
     parallel: int = ParallelOpt, db: str = DbOpt,
@@ -217,11 +219,16 @@ def run_cmd(
     """Run one design on one question; print the answer and a summary of its model calls.
 
     Example:  agentarch run cot "A shop sells pens at $3 each. How much do 7 pens cost?" --task word_problems
+
+    Long questions:  agentarch run cot --file question.txt     or     cat question.txt | agentarch run cot -
     """
     from agentarch.blocks.context import Context
     from agentarch.blocks.spec import parse_design
+    from agentarch.cli.question import read_question
+    from agentarch.errors import AgentArchError
     from agentarch.store.db import Store
 
+    question = read_question(question, file)
     spec = parse_design(design)
     the_task = load_task(task, None, None, None) if task else None
     extract = the_task.metric.extract if the_task else (lambda t: t.strip())
@@ -233,6 +240,10 @@ def run_cmd(
         ctx = Context(model=stack.model, extract=extract, answer_format=answer_format, **sandbox_tools())
         try:
             return await spec.build()(question, ctx), ctx
+        except AgentArchError:
+            raise
+        except Exception as exc:  # the design's own failure: one line, not a traceback
+            raise design_failed(spec, exc) from None
         finally:
             await stack.aclose()
 
@@ -252,3 +263,23 @@ def run_cmd(
             console.print(f"[bold]completion:[/] {t.text}", highlight=False)
     console.print(f"[bold]answer:[/] {answer.strip()}", highlight=False)
     console.print(f"[bold]extracted:[/] {extract(answer)}", highlight=False)
+
+
+def design_failed(spec, exc: Exception):
+    """``DesignFailed`` in one line: the design, the exception's last line and, for a generated
+    agent, where in its source it failed."""
+    import re
+
+    from agentarch.errors import DesignFailed
+
+    label = spec.label()
+    if "\n" in label or len(label) > 80:  # e.g. a generated agent's source among its params
+        label = f"{spec.block} #{spec.id[:8]}"
+
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    last = lines[-1] if lines else type(exc).__name__
+    if not re.match(r"[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt)\b", last):
+        last = f"{type(exc).__name__}: {last}"
+    where = [m.group(1) for m in (re.search(r'File "agent\.py", line (\d+)', x) for x in lines) if m]
+    return DesignFailed(f"design {label} failed on this question: {last}"
+                        + (f" (agent.py, line {where[-1]})" if where else ""))
