@@ -16,7 +16,9 @@ from agentarch.cli.common import (BaseUrlOpt, ConcurrencyOpt, DbOpt, InputFieldO
 
 
 def register(app: typer.Typer) -> None:
-    app.command("eval")(eval_cmd)
+    from agentarch.cli.optional_value import optional_values
+
+    app.command("eval", cls=optional_values({"--baselines": "all", "-b": "all"}))(eval_cmd)
     app.command("run")(run_cmd)
 
 
@@ -33,8 +35,9 @@ def load_task(task: str, input_field, target_field, metric):
 def eval_cmd(
     task: str = typer.Option(..., "--task", "-t", help="Built-in task name (see 'agentarch tasks'), bigbench:NAME or a .jsonl/.csv file."),
     design: List[str] = typer.Option([], "--design", "-d", help="A block name, a JSON spec or a .json file. Repeatable."),
-    baselines: Optional[str] = typer.Option(None, "--baselines", "-b", is_flag=False, flag_value="all",
-                                            help="Evaluate the baseline designs: 'all' or a comma list "
+    baselines: Optional[str] = typer.Option(None, "--baselines", "-b",
+                                            help="Evaluate the baseline designs: 'all' (also when given bare) "
+                                                 "or a comma list "
                                                  "(direct,cot,cot_sc,refine,debate,step_back,quality_diversity,roles,program_of_thought)."),
     split: str = typer.Option("test", help="Which split to evaluate on: train, val or test."),
     limit: Optional[int] = typer.Option(None, "--limit", "-n", help="Only the first N examples of the split."),
