@@ -264,3 +264,29 @@ def test_fill_optional_values():
     assert fill_optional_values(["--limit", "2", "--baselines"], v) == ["--limit", "2", "--baselines", "all"]
     assert fill_optional_values(["--baselines", "cot"], v) == ["--baselines", "cot"]
     assert fill_optional_values(["--", "--baselines"], v) == ["--", "--baselines"]
+
+
+# -- text in square brackets is printed as written ------------------------------------------------------
+
+def test_model_text_in_brackets_is_not_markup(work):
+    """'[/INST]' or '[red]' in a reply used to end 'agentarch run' with a MarkupError traceback."""
+    model = write_rules(work["tmp"] / "brackets.json", [[".*", "[/INST] The answer is [red]4[/b]"]])
+    proc = cli("run", "cot", "2 + 2?", "--trace", "--model", model, "--db", work["db"])
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+    assert "answer: [/INST] The answer is [red]4[/b]" in proc.stdout
+    assert "completion: [/INST] The answer is [red]4[/b]" in proc.stdout
+
+
+def test_design_labels_keep_their_children(work):
+    """A label such as self_consistency(n=2)[cot] lost its '[cot]' in tables and progress lines."""
+    proc = _eval(work, "-d", '{"block": "self_consistency", "params": {"n": 2}, "children": [{"block": "cot"}]}',
+                 "-d", '{"block": "self_consistency", "params": {"n": 2}, "children": [{"block": "step_back"}]}')
+    assert proc.returncode == 0, proc.stderr
+    assert "self_consistency(n=2)[cot]" in proc.stdout and "self_consistency(n=2)[step_back]" in proc.stdout
+
+
+def test_error_quoting_bracketed_text(work):
+    data = work["tmp"] / "b.csv"
+    data.write_text("question,answer\nhow many?,3\nwhat colour?,[/b]\n")
+    msg = one_line_error(cli("eval", "--task", str(data), "-d", "cot", "--metric", "numeric", "--db", work["db"]))
+    assert f"{data}:3: target '[/b]' is not a number" in msg

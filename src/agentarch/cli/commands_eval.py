@@ -9,6 +9,7 @@ import json
 from typing import List, Optional
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from agentarch.cli.common import (BaseUrlOpt, ConcurrencyOpt, DbOpt, InputFieldOpt, KeyEnvOpt, MetricOpt, ModelOpt,
@@ -176,7 +177,7 @@ def noise_table(rows: list[dict], repeat: int):
                    ("changed examples", "right"), ("noise floor", "right")]:
         table.add_column(col, justify=j)
     for r in rows:
-        table.add_row(r["label"], str(r["n"]), *(f"{a:.3f}" for a in r["accuracies"]),
+        table.add_row(escape(r["label"]), str(r["n"]), *(f"{a:.3f}" for a in r["accuracies"]),
                       f"{r['flips']} ({r['flip_rate']:.1%})", f"{r['floor']:.3f}")
     return table
 
@@ -193,7 +194,7 @@ async def _evaluate_all(evaluator, specs, examples, split, run_id, repeat: int =
                 out.append(runs)
                 for r in range(repeat):
                     title = name if r == 0 else f"{name} (repeat {r})"
-                    bar = progress.add_task(title[:28], total=len(examples), acc="-")
+                    bar = progress.add_task(escape(title[:28]), total=len(examples), acc="-")
                     scores: list[float] = []
 
                     def tick(res, bar=bar, scores=scores):
@@ -253,19 +254,21 @@ def run_cmd(
     answer, ctx = asyncio.run(go())
     from rich.table import Table
 
-    table = Table("#", "block", "prompt tok", "completion tok", "cached", "completion (start)", title=f"trace of {spec.label()}")
+    table = Table("#", "block", "prompt tok", "completion tok", "cached", "completion (start)",
+                  title=f"trace of {escape(spec.label())}")
     for i, t in enumerate(ctx.trace):
         table.add_row(str(i + 1), t.block, str(t.prompt_tokens), str(t.completion_tokens), "yes" if t.cached else "",
-                      t.text.strip().replace("\n", " ")[:60])
+                      escape(t.text.strip().replace("\n", " ")[:60]))
     console.print(table)
     if show_trace:
         for i, t in enumerate(ctx.trace):
             console.rule(f"call {i + 1}: {t.block}")
             for m in t.messages:
-                console.print(f"[bold]{m['role']}:[/] {m['content']}", highlight=False)
-            console.print(f"[bold]completion:[/] {t.text}", highlight=False)
-    console.print(f"[bold]answer:[/] {answer.strip()}", highlight=False)
-    console.print(f"[bold]extracted:[/] {extract(answer)}", highlight=False)
+                console.print(f"[bold]{m['role']}:[/] {escape(str(m['content']))}", highlight=False)
+            console.print(f"[bold]completion:[/] {escape(t.text)}", highlight=False)
+    # model text is printed as written: '[/INST]' or '[red]' in an answer is not markup
+    console.print(f"[bold]answer:[/] {escape(answer.strip())}", highlight=False)
+    console.print(f"[bold]extracted:[/] {escape(str(extract(answer)))}", highlight=False)
 
 
 def design_failed(spec, exc: Exception):
