@@ -281,7 +281,6 @@ def design_failed(spec, exc: Exception):
     label = spec.label()
     if "\n" in label or len(label) > 80:  # e.g. a generated agent's source among its params
         label = f"{spec.block} #{spec.id[:8]}"
-
     lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
     last = lines[-1] if lines else type(exc).__name__
     if not re.match(r"[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt)\b", last):
