@@ -57,25 +57,26 @@ def place():
     """A folder every user can enter (pytest's tmp_path is private to root), with a store made by
     a real ``agentarch eval``."""
     root = Path(tempfile.mkdtemp(prefix="agentarch-access-"))
-    root.chmod(0o755)
-    (root / "d.jsonl").write_text('{"question": "2 + 2", "answer": "4"}\n{"question": "1 + 3", "answer": "4"}\n')
-    model = write_rules(root / "rules.json", [[".*", "The answer is 4."]])
     store = root / "store"
-    store.mkdir()
-    db = store / "s.db"
-    args = ["eval", "--task", str(root / "d.jsonl"), "--metric", "numeric", "-d", "cot", "--model", model,
-            "--db", str(db)]
-    made = cli(*args)
-    assert made.returncode == 0, made.stderr
-    settle(db)
-    before = snapshot(db)
-    settle(db)
-    assert before["runs"] and sorted(p.name for p in store.iterdir()) == ["s.db"]
     try:
+        root.chmod(0o755)
+        (root / "d.jsonl").write_text('{"question": "2 + 2", "answer": "4"}\n{"question": "1 + 3", "answer": "4"}\n')
+        model = write_rules(root / "rules.json", [[".*", "The answer is 4."]])
+        store.mkdir()
+        db = store / "s.db"
+        args = ["eval", "--task", str(root / "d.jsonl"), "--metric", "numeric", "-d", "cot", "--model", model,
+                "--db", str(db)]
+        made = cli(*args)
+        assert made.returncode == 0, made.stderr
+        settle(db)
+        before = snapshot(db)
+        settle(db)
+        assert before["runs"] and sorted(p.name for p in store.iterdir()) == ["s.db"]
         yield {"root": root, "db": db, "args": args, "before": before,
                "run": json.loads(before["runs"][0])[0]}
     finally:
-        store.chmod(0o755)
+        if store.exists():
+            store.chmod(0o755)
         shutil.rmtree(root, ignore_errors=True)
 
 
