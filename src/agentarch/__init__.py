@@ -3,10 +3,60 @@
 A task is examples plus a metric; a design is an agent system (a tree of building blocks, or
 generated Python); agentarch evaluates designs honestly on held-out data and keeps everything
 in an embedded SQLite store.
+
+``import agentarch as aa`` gives the whole Python API (``aa.evaluate``, ``aa.search``,
+``aa.Model``, ``aa.blocks``, ...). Names are imported on first use, so the import itself stays fast.
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
 
 __version__ = "0.1.0"
 
 from agentarch.errors import AgentArchError, BudgetExceeded  # noqa: E402
 
-__all__ = ["AgentArchError", "BudgetExceeded", "__version__"]
+# Public name -> "module:attribute" (or a module), imported on first access.
+_LAZY = {
+    "Task": "agentarch.tasks.task:Task",
+    "Example": "agentarch.tasks.example:Example",
+    "load_task": "agentarch.tasks.registry:load_task",
+    "Block": "agentarch.blocks.base:Block",
+    "Params": "agentarch.blocks.base:Params",
+    "register": "agentarch.blocks.registry:register",
+    "DesignSpec": "agentarch.blocks.spec:DesignSpec",
+    "Context": "agentarch.blocks.context:Context",
+    "Budget": "agentarch.llm.budget:Budget",
+    "blocks": "agentarch.blocks",
+    "design": "agentarch.api.designs:design",
+    "Model": "agentarch.api.model:Model",
+    "configure": "agentarch.api.settings:configure",
+    "evaluate": "agentarch.api.evaluate:evaluate",
+    "aevaluate": "agentarch.api.evaluate:aevaluate",
+    "EvalResult": "agentarch.api.evaluate:EvalResult",
+    "search": "agentarch.api.search:search",
+    "asearch": "agentarch.api.search:asearch",
+    "SearchRun": "agentarch.api.search:SearchRun",
+    "load_run": "agentarch.api.runs:load_run",
+    "RunRecord": "agentarch.api.runs:RunRecord",
+    "serve": "agentarch.api.serving:serve",
+}
+
+__all__ = sorted(["AgentArchError", "BudgetExceeded", "__version__", *_LAZY])
+
+
+def __getattr__(name: str) -> Any:
+    target = _LAZY.get(name)
+    if target is None:
+        raise AttributeError(f"module 'agentarch' has no attribute '{name}'")
+    module, _, attr = target.partition(":")
+    value = importlib.import_module(module)
+    if attr:
+        value = getattr(value, attr)
+    globals()[name] = value  # later lookups skip __getattr__
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
