@@ -25,7 +25,7 @@ def design(value: Any, /, *, child: Any = None, children: Any = None, **params: 
     if isinstance(value, str) and (params or kids is not None):
         spec = DesignSpec(block=value.strip(), params=params, children=tuple(kids or ()))
     elif isinstance(value, Block):
-        spec = value.spec()
+        spec = DesignSpec.from_block(value)
     elif isinstance(value, DesignSpec):
         spec = value
     elif isinstance(value, dict):

@@ -3,7 +3,7 @@
 
 Every registered block class is also reachable here by its class name (``blocks.SelfConsistency``,
 ``blocks.ChainOfThought``) or a short alias (``blocks.CoT``), so designs compose as Python objects:
-``blocks.SelfConsistency(n=5, child=blocks.CoT()).spec()`` is the same design as the JSON
+``DesignSpec.from_block(blocks.SelfConsistency(n=5, child=blocks.CoT()))`` is the same design as the JSON
 ``{"block": "self_consistency", "params": {"n": 5}, "children": [{"block": "cot"}]}``.
 """
 

@@ -3,18 +3,16 @@
 Follows DSPy's habit of tiny uniform modules: a block answers one question text and returns the
 answer text; composition happens through ``children`` (for example self-consistency samples its
 child n times). Every block names the paper it follows in ``paper``. In Python a block is built
-from keyword parameters and a child (``SelfConsistency(n=5, child=ChainOfThought())``) and turns
-into its JSON design with ``spec()`` (same id as the equivalent JSON).
+from keyword parameters and a child (``SelfConsistency(n=5, child=ChainOfThought())``); its
+``to_dict()`` is its JSON design (``DesignSpec.from_block`` / ``aa.design`` give the same id as the
+equivalent JSON). This module imports nothing else from agentarch: export copies it as it is.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
-
-if TYPE_CHECKING:
-    from agentarch.blocks.spec import DesignSpec
+from pydantic import BaseModel, ConfigDict
 
 from agentarch.blocks.context import Context
 
@@ -44,18 +42,12 @@ class Block:
     def __init__(self, params: Params | None = None, children: list["Block"] | None = None, *,
                  child: "Block | None" = None, **values: Any):
         """``params``/``children`` as the design spec builds them, or keyword parameter ``values``
+        (validated by ``Params``: a bad one raises pydantic's ``ValidationError``, a ``ValueError``)
         and one ``child`` (``SelfConsistency(n=5, child=ChainOfThought())``)."""
         if values:
             if params is not None:
                 raise TypeError(f"{type(self).__name__}: give params or keyword parameters, not both")
-            try:
-                params = self.Params(**values)
-            except ValidationError as exc:
-                from agentarch.errors import ConfigError
-
-                e = exc.errors()[0]
-                where = ".".join(str(x) for x in e["loc"])
-                raise ConfigError(f"block '{self.name}': parameter '{where}': {e['msg']}") from None
+            params = self.Params(**values)
         if child is not None:
             if children:
                 raise TypeError(f"{type(self).__name__}: give child or children, not both")
@@ -66,19 +58,20 @@ class Block:
         self.params = params if params is not None else self.Params()
         self.children = list(children or [])
 
-    def spec(self) -> "DesignSpec":
-        """This block tree as a design: the parameters that were set, and the children unless they
-        are the block's default ones. Its ``id`` equals that of the same design written as JSON."""
-        from agentarch.blocks.spec import DesignSpec
-
+    def to_dict(self) -> dict:
+        """This block tree as a JSON design: the parameters that were set, and the children unless
+        they are the block's default ones."""
+        out: dict = {"block": self.name}
         params = self.params.model_dump(mode="json", include=set(self.params.model_fields_set))
-        kids = tuple(c.spec() for c in self.children)
-        if [k.canonical() for k in kids] == [DesignSpec(block=b).canonical() for b in self.default_children]:
-            kids = ()
-        return DesignSpec(block=self.name, params=params, children=kids)
+        if params:
+            out["params"] = params
+        kids = [c.to_dict() for c in self.children]
+        if kids and kids != [{"block": b} for b in self.default_children]:
+            out["children"] = kids
+        return out
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__} {self.spec().label()}>"
+        return f"<{type(self).__name__} {self.to_dict()}>"
 
     @property
     def child(self) -> "Block":
