@@ -11,9 +11,39 @@ in an embedded SQLite store.
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 from typing import Any
 
 __version__ = "0.1.0"
+
+# ``aa.search`` and ``aa.serve`` are functions of the API, and also the names of subpackages
+# (``agentarch.search``: the optimizers; ``agentarch.serve``: the server). Importing a subpackage
+# sets it as an attribute of this package, so each such subpackage is made callable: calling it
+# calls the API function, and it stays the same importable package.
+_CALLABLE_PACKAGES = {"search": "agentarch.api.search:search", "serve": "agentarch.api.serving:serve"}
+
+
+def _callable_package(target: str) -> type:
+    module, attr = target.split(":")
+
+    class CallablePackage(types.ModuleType):
+        def __call__(self, *args: Any, **kwargs: Any) -> Any:
+            return getattr(importlib.import_module(module), attr)(*args, **kwargs)
+
+    CallablePackage.__call__.__doc__ = f"Calls {module}.{attr} (see its docstring)."
+    return CallablePackage
+
+
+class _Package(types.ModuleType):
+    def __setattr__(self, name: str, value: Any) -> None:
+        target = _CALLABLE_PACKAGES.get(name)
+        if target and type(value) is types.ModuleType:
+            value.__class__ = _callable_package(target)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 from agentarch.errors import AgentArchError, BudgetExceeded  # noqa: E402
 
@@ -35,12 +65,12 @@ _LAZY = {
     "evaluate": "agentarch.api.evaluate:evaluate",
     "aevaluate": "agentarch.api.evaluate:aevaluate",
     "EvalResult": "agentarch.api.evaluate:EvalResult",
-    "search": "agentarch.api.search:search",
+    "search": "agentarch.search",  # the optimizers package, callable as aa.search(...)
     "asearch": "agentarch.api.search:asearch",
     "SearchRun": "agentarch.api.search:SearchRun",
     "load_run": "agentarch.api.runs:load_run",
     "RunRecord": "agentarch.api.runs:RunRecord",
-    "serve": "agentarch.api.serving:serve",
+    "serve": "agentarch.serve",  # the server package, callable as aa.serve(...); see __getattr__
 }
 
 __all__ = sorted(["AgentArchError", "BudgetExceeded", "__version__", *_LAZY])
@@ -51,7 +81,14 @@ def __getattr__(name: str) -> Any:
     if target is None:
         raise AttributeError(f"module 'agentarch' has no attribute '{name}'")
     module, _, attr = target.partition(":")
-    value = importlib.import_module(module)
+    try:
+        value = importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if name != "serve" or exc.name != module:
+            raise
+        from agentarch.api.serving import serve  # says the server is not in this build
+
+        return serve
     if attr:
         value = getattr(value, attr)
     globals()[name] = value  # later lookups skip __getattr__
