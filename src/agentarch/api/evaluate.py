@@ -159,6 +159,10 @@ async def aevaluate(design: Any, task: Any, *, model: Any = None, limit: Optiona
         store.close()
 
 
-def evaluate(design: Any, task: Any, **kwargs: Any) -> EvalResult:
+def evaluate(design: Any, task: Any, *, model: Any = None, limit: Optional[int] = None,
+             split: str = DEFAULTS["split"], seed: int = DEFAULTS["seed"], db: Any = None, budget: Any = None,
+             concurrency: int = DEFAULTS["concurrency"], max_tokens: int = DEFAULTS["max_tokens"],
+             on_result: Optional[Callable[[ExampleResult], None]] = None) -> EvalResult:
     """The synchronous twin of ``aevaluate`` (same arguments); works inside a notebook's loop too."""
-    return run_sync(aevaluate(design, task, **kwargs))
+    return run_sync(aevaluate(design, task, model=model, limit=limit, split=split, seed=seed, db=db, budget=budget,
+                              concurrency=concurrency, max_tokens=max_tokens, on_result=on_result))

@@ -255,7 +255,8 @@ async def asearch(task: Any, optimizer: str = DEFAULTS["optimizer"], budget: Any
     test split. ``budget`` caps the search (an int is model calls; or ``{"calls", "tokens",
     "seconds", "dollars"}``), ``test_budget`` the test measurement. ``optimizer_options`` set the
     optimizer's typed options (e.g. ``{"top_k": 4, "lam": 0.3}`` for mcts), validated with a
-    one-line error; ``blocks`` restricts the designs to these blocks; ``meta_model`` writes designs
+    one-line error; ``blocks`` restricts the typed space (evolve, tpe, random) and the blocks mcts
+    edits with (its root is still the best baseline); ``meta_model`` writes designs
     for meta/mcts (default: ``model``). Rerunning the same search resumes from ``db``. ``out``
     also writes ``out/<run_id>/report.json`` and ``anytime.png``; ``on_event(kind, data)`` sees
     every event."""
