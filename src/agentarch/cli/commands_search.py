@@ -68,7 +68,7 @@ def search_cmd(
     evaluations come from --db, proposals replay from the seed.
     """
     from agentarch.api.search import plan_search
-    from agentarch.cli.commands_eval import reuse_line
+    from agentarch.cli.commands_eval import load_task, reuse_line
     from agentarch.cli.common import cli_model, parse_options
     from agentarch.search.registry import optimizer_class
 
@@ -77,12 +77,13 @@ def search_cmd(
     options.update(parse_options(option))
     meta = (cli_model(meta_model or model, meta_base_url, api_key_env, parallel)
             if optimizer in ("meta", "mcts") and (meta_model or meta_base_url) else None)
-    plan = plan_search(task, optimizer, budget(budget_calls, budget_tokens, None, budget_seconds),
+    the_task = load_task(task, input_field, target_field, metric)  # with a download bar for bigbench:NAME
+    plan = plan_search(the_task, optimizer, budget(budget_calls, budget_tokens, None, budget_seconds),
                        model=cli_model(model, base_url, api_key_env, parallel), db=db, baselines=baselines,
                        blocks=blocks, rounds=rounds, patience=patience, objective=objective, lam=lam, top_k=top_k,
                        val_limit=val_limit, test_limit=test_limit, seed=seed, optimizer_options=options,
                        meta_model=meta, test_budget=budget(test_budget_calls, None, None, None),
-                       concurrency=concurrency, input_field=input_field, target_field=target_field, metric=metric)
+                       concurrency=concurrency)
     stack, test_stack = plan.evaluator.stack, plan.test_evaluator.stack
     err.print(f"run {plan.run_id}{' (resuming)' if plan.resumed else ''}: {optimizer} on '{plan.task.name}' "
               f"(val {len(plan.val)}, test {len(plan.test)}, train {len(plan.train)}) with {stack.id}"
