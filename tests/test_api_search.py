@@ -37,6 +37,7 @@ def test_search_returns_the_best_design_and_the_report(tmp_path):
     evaluated = run.to_records()
     assert len(evaluated) >= 4 and {r["design"] for r in evaluated} >= {aa.design("cot").id}
     assert run.report["promotion"]["designs"], "the best designs were measured on test"
+    assert run.winner is not None and run.winner.id == run.report["promotion"]["winner"]
     assert run.config["options"] == {"init_random": 1} and run.config["batch"] == 1
     stored = aa.load_run(run.run_id, db=db)
     assert stored.kind == "search" and stored.status == "done" and stored.best == run.best
