@@ -28,6 +28,12 @@ class DesignSpec(BaseModel):
     params: dict = Field(default_factory=dict)
     children: tuple["DesignSpec", ...] = ()
 
+    @classmethod
+    def from_block(cls, block: Block) -> "DesignSpec":
+        """The design of a block object built in Python (``SelfConsistency(n=5, child=CoT())``):
+        the same id as the equivalent JSON."""
+        return cls.model_validate(block.to_dict())
+
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
 

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 from typing import List, Optional
 
@@ -12,6 +11,7 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from agentarch.api.runs import eval_config, run_fingerprint, run_id_of  # noqa: F401  (run_fingerprint: re-export)
 from agentarch.cli.common import (BaseUrlOpt, ConcurrencyOpt, DbOpt, InputFieldOpt, KeyEnvOpt, MetricOpt, ModelOpt,
                                   ParallelOpt, TargetFieldOpt, budget, console, err, model_stack, sandbox_tools)
 
@@ -99,12 +99,8 @@ def eval_cmd(
     store = Store(db)
     stack = model_stack(model, base_url, api_key_env, store,
                         budget(budget_calls, budget_tokens, budget_dollars, budget_seconds), parallel)
-    config = {"task": the_task.name, "split": split, "limit": limit, "seed": seed, "model": stack.id,
-              "designs": sorted(s.id for s in specs.values()),
-              "identity": run_fingerprint(the_task, examples, specs.values())}
-    if repeat > 1:
-        config["repeat"] = repeat
-    run_id = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:16]
+    config = eval_config(the_task, split, limit, seed, stack.id, specs.values(), examples, repeat)
+    run_id = run_id_of(config)  # the same id aa.evaluate gives the same evaluation
     resumed = store.start_run(run_id, "eval", config)
     err.print(f"run {run_id}{' (resuming)' if resumed else ''}: {len(specs)} design(s) x {len(examples)} "
               f"{split} examples of '{the_task.name}' on {stack.id}")
@@ -134,18 +130,6 @@ def eval_cmd(
         with open(json_out, "w") as f:
             json.dump({"run": run_id, "config": config, "results": rows,
                        **({"noise": noise} if noise else {})}, f, indent=1)
-
-
-def run_fingerprint(task, examples, specs=None) -> str:
-    """What the examples, the metric and the blocks' code are (the blocks of ``specs``, or every
-    block a search may use), so a run over an edited file or edited blocks is a new run."""
-    from agentarch.blocks.fingerprint import block_fingerprint, code_fingerprint
-    from agentarch.blocks.registry import all_blocks
-    from agentarch.store.identity import digest
-
-    code = ([code_fingerprint(s) for s in specs] if specs is not None
-            else [block_fingerprint(cls) for cls in all_blocks().values()])
-    return digest(task.metric.fingerprint(), [ex.fingerprint() for ex in examples], code)[:16]
 
 
 def reuse_line(reused: int, computed: int, store) -> str:
