@@ -65,15 +65,17 @@ class Server:
 
 
 def start(tmp_path: Path, designs: list[str], *args: str, rules=None, delay: float = 0.0,
-          env: dict | None = None, wait: float = 60) -> Server:
-    """``agentarch serve DESIGNS ARGS`` on the scripted backend; returns once /health answers."""
+          env: dict | None = None, wait: float = 60, embedded: bool = False) -> Server:
+    """``agentarch serve DESIGNS ARGS`` on the scripted backend (or the embedded model when
+    ``embedded``); returns once /health answers."""
     calls_log = tmp_path / f"calls-{time.monotonic_ns()}.jsonl"
     rules_file = tmp_path / f"rules-{time.monotonic_ns()}.json"
     rules_file.write_text(json.dumps({"rules": rules or RULES, "delay": delay, "log": str(calls_log)}))
     port = free_port()
     log = tmp_path / f"server-{port}.log"
-    cmd = [sys.executable, "-m", "agentarch.cli.main", "serve", *designs, "--port", str(port),
-           "--model", f"scripted:{rules_file}", "--db", str(tmp_path / "serve.db"), *args]
+    backend = [] if embedded else ["--model", f"scripted:{rules_file}"]
+    cmd = [sys.executable, "-m", "agentarch.cli.main", "serve", *designs, "--port", str(port), *backend,
+           "--db", str(tmp_path / "serve.db"), *args]
     full_env = {**os.environ, "COLUMNS": "200", **(env or {})}
     with open(log, "w") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=full_env)
