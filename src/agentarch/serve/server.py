@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import sys
 import threading
 from typing import Any, Callable, Iterable, Mapping
 
@@ -47,10 +48,19 @@ def serve(designs: Iterable[Any] | Mapping[str, Any], *, model: str = "qwen2.5-c
         app = create_app(served, stack, options, tools=_sandbox())
         config = uvicorn.Config(app, host=host, port=port, lifespan="off", log_level=log_level,
                                 access_log=access_log, timeout_graceful_shutdown=options.shutdown_timeout)
-        asyncio.run(_run(uvicorn.Server(config), stack))
+        _run_loop(_run(uvicorn.Server(config), stack), config.get_loop_factory())
     finally:
         if store is not None:
             store.close()
+
+
+def _run_loop(main, loop_factory) -> None:
+    """``main`` on the event loop uvicorn would pick (uvloop when installed)."""
+    if loop_factory is None or sys.version_info < (3, 11):
+        asyncio.run(main)
+        return
+    with asyncio.Runner(loop_factory=loop_factory) as runner:
+        runner.run(main)
 
 
 async def _run(server, stack) -> None:
