@@ -5,6 +5,8 @@ requests at the same concurrency; (2) a real ``agentarch serve direct`` process 
 backend (default settings: call cache on a fresh file, access log off), asked over loopback HTTP
 by a lean aiohttp client. Prints p50/p99 latency of each, the overhead in milliseconds and the
 ratios served / bare. Every request asks a different question, so none is a cache hit.
+Last, the CPU time the app itself spends per request, driven in-process (httpx's ASGI transport,
+no socket, no server), with the cache on and off.
 
     .venv/bin/python bench/bench_serve.py --requests 200 --concurrency 16 --delays 0,0.05
 """
@@ -96,6 +98,35 @@ def start_server(rules: Path, db: Path) -> tuple[subprocess.Popen, str]:
     raise SystemExit("the server did not start")
 
 
+def app_cpu(requests: int, cache: bool, folder: str) -> float:
+    """CPU milliseconds per request of the app alone (client included), in-process."""
+    import httpx
+
+    from agentarch.llm.client import stack
+    from agentarch.llm.scripted import ScriptedModel
+    from agentarch.serve import create_app, resolve_designs
+    from agentarch.store.db import Store
+
+    store = Store(Path(folder) / f"inproc{int(cache)}.db") if cache else None
+    app = create_app(resolve_designs(["direct"]), stack(ScriptedModel("Answer: 1"), store, retries=1))
+
+    async def go() -> float:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://app") as c:
+            async def one(i: int) -> None:
+                r = await c.post("/v1/chat/completions", json={
+                    "model": "direct", "messages": [{"role": "user", "content": question(i)}]})
+                assert r.status_code == 200
+
+            for i in range(20):
+                await one(-1 - i)
+            t0 = time.process_time()
+            for i in range(requests):
+                await one(i)
+            return 1000 * (time.process_time() - t0) / requests
+
+    return asyncio.run(go())
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--requests", type=int, default=200)
@@ -119,6 +150,9 @@ def main() -> None:
             ms = [1000 * percentile(x, q) for x in (b, s) for q in (0.5, 0.99)]
             print(f"{delay * 1000:>5.0f}ms {ms[0]:>8.2f}ms {ms[1]:>8.2f}ms {ms[2]:>9.2f}ms {ms[3]:>9.2f}ms "
                   f"{ms[2] - ms[0]:>11.2f}ms {ms[3] - ms[1]:>11.2f}ms {ms[2] / ms[0]:>9.2f}x {ms[3] / ms[1]:>9.2f}x")
+        for cache in (True, False):
+            print(f"app alone, in-process, cache {'on ' if cache else 'off'}: "
+                  f"{app_cpu(args.requests, cache, tmp):.3f} ms CPU per request (client included)")
 
 
 if __name__ == "__main__":
