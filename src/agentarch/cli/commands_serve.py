@@ -48,8 +48,12 @@ def serve_cmd(
 
     Then any OpenAI client works with base_url http://127.0.0.1:8000/v1 and model "cot".
     """
+    from agentarch.errors import require
     from agentarch.llm.budget import Budget
     from agentarch.serve import resolve_designs, serve
+
+    require("fastapi", "serve")  # before the model is loaded
+    require("uvicorn", "serve")
     from agentarch.serve.options import ServeOptions
     from agentarch.store.db import Store
 
