@@ -18,6 +18,7 @@ from agentarch.search.export import run_design
 from agentarch.serve import resolve_designs
 from agentarch.serve.conversation import apply_stop, question_from
 from agentarch.store.db import Store
+from agentarch.tasks.registry import load_task
 
 AGENTARCH = [sys.executable, "-m", "agentarch.cli.main"]
 
@@ -59,7 +60,7 @@ def test_a_search_run_is_served_as_its_winner_with_its_task_extractor(tmp_path):
         for ex in toy.task(12).examples:
             f.write(json.dumps({"question": ex.input, "answer": ex.target}) + "\n")
     (tmp_path / "rules.json").write_text(json.dumps({"rules": toy.RULES}))
-    search = subprocess.run([*AGENTARCH, "search", "--task", "toy.jsonl", "--metric", "numeric", "--model",
+    search = subprocess.run([*AGENTARCH, "search", "--task", str(tmp_path / "toy.jsonl"), "--metric", "numeric", "--model",
                              "scripted:rules.json", "--optimizer", "evolve", "--rounds", "2", "--test-limit", "3",
                              "--db", "t.db", "--out", "runs"], cwd=tmp_path, capture_output=True, text=True,
                             timeout=300)
@@ -79,6 +80,24 @@ def test_a_search_run_is_served_as_its_winner_with_its_task_extractor(tmp_path):
         out = httpx.post(f"{server.base_url}/chat/completions", json={
             "model": "best", "messages": [{"role": "user", "content": "Report the number 19."}]}).json()
         assert out["agentarch"]["design_id"] == winner.id and out["usage"]["completion_tokens"] > 0
+    finally:
+        assert server.stop() == 0
+
+
+def test_a_task_gives_its_answer_extractor_and_answer_format():
+    served = resolve_designs(["cot"], task="word_problems")[0]
+    task = load_task("word_problems")
+    assert served.answer_format and served.answer_format == task.answer_format(task.split().train)
+    assert served.extract("So the total is $1,200.00.") == "1200"
+
+
+def test_the_answer_format_reaches_the_prompt_over_http(tmp_path):
+    server = serve_server.start(tmp_path, ["cot"], "--task", "word_problems")
+    try:
+        httpx.post(f"{server.base_url}/chat/completions", json={
+            "model": "cot", "messages": [{"role": "user", "content": "Report the number 4."}]}).raise_for_status()
+        sent = json.loads(server.calls_log.read_text().splitlines()[-1])["text"]
+        assert resolve_designs(["cot"], task="word_problems")[0].answer_format in sent
     finally:
         assert server.stop() == 0
 

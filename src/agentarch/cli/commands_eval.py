@@ -21,13 +21,17 @@ def register(app: typer.Typer) -> None:
 
 
 def load_task(task: str, input_field, target_field, metric):
+    """The task, imported first with a download bar when it is ``bigbench:NAME`` seen for the first time."""
+    from agentarch.cli.commands_tasks import download_bar
     from agentarch.tasks.registry import load_task as _load
 
-    return _load(task, input_field=input_field, target_field=target_field, metric=metric)
+    with download_bar() as bar:
+        return _load(task, input_field=input_field, target_field=target_field, metric=metric,
+                     progress=bar, status=bar.note)
 
 
 def eval_cmd(
-    task: str = typer.Option(..., "--task", "-t", help="Built-in task name (see 'agentarch tasks') or a .jsonl/.csv file."),
+    task: str = typer.Option(..., "--task", "-t", help="Built-in task name (see 'agentarch tasks'), bigbench:NAME or a .jsonl/.csv file."),
     design: List[str] = typer.Option([], "--design", "-d", help="A block name, a JSON spec or a .json file. Repeatable."),
     baselines: Optional[str] = typer.Option(None, "--baselines", "-b", is_flag=False, flag_value="all",
                                             help="Evaluate the baseline designs: 'all' or a comma list "
@@ -219,12 +223,14 @@ def run_cmd(
     from agentarch.store.db import Store
 
     spec = parse_design(design)
-    extract = load_task(task, None, None, None).metric.extract if task else (lambda t: t.strip())
+    the_task = load_task(task, None, None, None) if task else None
+    extract = the_task.metric.extract if the_task else (lambda t: t.strip())
+    answer_format = the_task.answer_format(the_task.split().train) if the_task else ""
     store = Store(db)
     stack = model_stack(model, base_url, api_key_env, store, parallel=parallel)
 
     async def go():
-        ctx = Context(model=stack.model, extract=extract, **sandbox_tools())
+        ctx = Context(model=stack.model, extract=extract, answer_format=answer_format, **sandbox_tools())
         try:
             return await spec.build()(question, ctx), ctx
         finally:

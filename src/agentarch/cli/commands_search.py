@@ -30,7 +30,7 @@ def _model_id(model: str, base_url: Optional[str]) -> str:
 
 
 def search_cmd(
-    task: str = typer.Option(..., "--task", "-t", help="Built-in task name (see 'agentarch tasks') or a .jsonl/.csv file."),
+    task: str = typer.Option(..., "--task", "-t", help="Built-in task name (see 'agentarch tasks'), bigbench:NAME or a .jsonl/.csv file."),
     optimizer: str = typer.Option("evolve", "--optimizer", "-o", help="evolve, tpe, random, meta (ADAS) or mcts (AFlow)."),
     budget_calls: Optional[int] = typer.Option(None, "--budget-calls", help="Hard cap on model calls the search sends (validation)."),
     budget_tokens: Optional[int] = typer.Option(None, "--budget-tokens", help="Hard cap on tokens the search spends."),

@@ -84,8 +84,11 @@ class Evaluator:
     ``reused``/``computed`` count the results read from the store and computed, over all calls."""
 
     def __init__(self, task, model_stack, store: Store, run_code=None, run_agent=None,
-                 concurrency: int = DEFAULTS["concurrency"], max_tokens: int = 512):
-        """``run_code``/``run_agent`` default to the sandbox; tests may pass stand-ins."""
+                 concurrency: int = DEFAULTS["concurrency"], max_tokens: int = 512,
+                 answer_format: str | None = None):
+        """``run_code``/``run_agent`` default to the sandbox; tests may pass stand-ins.
+        ``answer_format`` is the hint blocks put in their prompts; by default it is derived from
+        the task's training split (never from the examples being measured)."""
         if run_code is None or run_agent is None:
             from agentarch.runtime import sandbox
 
@@ -98,13 +101,18 @@ class Evaluator:
         self.run_code = run_code
         self.concurrency = concurrency
         self.max_tokens = max_tokens
+        if answer_format is None:
+            answer_format = task.answer_format(task.split().train) if len(task) else ""
+        self.answer_format = answer_format
         self.reused = 0  # results read from the store, over every evaluate() call
         self.computed = 0  # results computed, over every evaluate() call
 
     async def run_one(self, design: DesignSpec, block, example, repeat: int = 0) -> ExampleResult:
         metric = self.task.metric
-        ctx = Context(model=with_repeat(self.stack.model, repeat), extract=metric.extract,
-                      max_tokens=self.max_tokens, run_code=self.run_code, run_agent=self.run_agent)
+        extract = metric.extractor(example)
+        ctx = Context(model=with_repeat(self.stack.model, repeat), extract=extract,
+                      max_tokens=self.max_tokens, run_code=self.run_code, run_agent=self.run_agent,
+                      answer_format=self.answer_format)
         t0 = time.perf_counter()
         error = None
         try:
@@ -119,7 +127,7 @@ class Evaluator:
         else:
             score = metric.score(answer, example)
         return ExampleResult(
-            example.id, answer, metric.extract(answer), float(score), len(ctx.trace),
+            example.id, answer, extract(answer), float(score), len(ctx.trace),
             sum(t.prompt_tokens for t in ctx.trace), sum(t.completion_tokens for t in ctx.trace),
             seconds, error,
             [{"block": t.block, "messages": t.messages, "text": t.text, "prompt_tokens": t.prompt_tokens,
@@ -134,7 +142,7 @@ class Evaluator:
         metric_fp = self.task.metric.fingerprint()
         code_fp = code_fingerprint(design)
         return {ex.id: result_key(ex.fingerprint(), metric_fp, self.stack.id, design.id, code_fp,
-                                  self.max_tokens, repeat) for ex in examples}
+                                  self.max_tokens, repeat, self.answer_format) for ex in examples}
 
     def stored_results(self, design: DesignSpec, examples: Sequence, repeat: int = 0) -> dict:
         """The stored result rows (by example id) that ``evaluate`` would reuse for these examples:

@@ -149,7 +149,8 @@ def build() -> "Block":
 
 async def forward(question: str, model) -> str:
     """Answer ``question`` with any agentarch.llm ``Model`` (embedded, OpenAI-compatible, scripted)."""
-    ctx = Context(model=model, extract=extract, run_code=run_code, run_agent=run_agent)
+    ctx = Context(model=model, extract=extract, run_code=run_code, run_agent=run_agent,
+                  answer_format=TASK_ANSWER_FORMAT)
     return await build()(question, ctx)
 
 
@@ -184,7 +185,8 @@ if __name__ == "__main__":
 '''
 
 
-def render_module(spec: DesignSpec, *, metric: str = "", header: str = "") -> tuple[str, dict]:
+def render_module(spec: DesignSpec, *, metric: str = "", header: str = "",
+                  answer_format: str = "") -> tuple[str, dict]:
     """Python source for a standalone module running ``spec``; and info on how it was rendered."""
     import agentarch.blocks.base  # noqa: F401  (make sure the modules are loaded)
     import agentarch.blocks.common  # noqa: F401
@@ -270,7 +272,9 @@ def render_module(spec: DesignSpec, *, metric: str = "", header: str = "") -> tu
         raise ConfigError(f"cannot export: a block imports {bad[0]!r}")
     doc = header.replace('"""', "'''")
     text = (f'"""{doc}\n"""\n\nfrom __future__ import annotations\n\n' + "\n".join(body_imports)
-            + "\n\nDESIGN = " + repr(spec.to_json()) + "\n\n\n" + "\n\n".join(sections))
+            + "\n\nDESIGN = " + repr(spec.to_json())
+            + "\nTASK_ANSWER_FORMAT = " + repr(answer_format) + "  # what the task's answers look like, for prompts"
+            + "\n\n\n" + "\n\n".join(sections))
     ast.parse(text)
     info = {"label": spec.label(), "modules": order, "fallback": fallback,
             "how": "block sources vendored" + (" (router/compute_optimal: lazy agentarch.blocks import kept)"
@@ -328,7 +332,11 @@ def export_run(store, run_id: str, design: str | None, output: str | Path) -> tu
               f"Use:  python {Path(output).name} \"your question\" [--model PRESET | --base-url URL --model NAME]\n"
               f"      or: from {Path(output).stem} import answer, forward\n"
               "Standalone: the design's blocks are copied below; it imports only agentarch's model layer (agentarch.llm).")
-    text, info = render_module(spec, metric=config.get("metric") or task_metric(config.get("task")), header=header)
+    answer_format = config.get("answer_format")
+    if answer_format is None:
+        answer_format = task_answer_format(config.get("task"))
+    text, info = render_module(spec, metric=config.get("metric") or task_metric(config.get("task")), header=header,
+                               answer_format=answer_format)
     out = Path(output)
     out.write_text(text)
     return out, info
@@ -341,5 +349,18 @@ def task_metric(task: str | None) -> str:
         from agentarch.tasks.registry import load_task
 
         return load_task(task).metric.name
+    except Exception:
+        return ""
+
+
+def task_answer_format(task: str | None) -> str:
+    """The answer-format hint the evaluator gave the design's prompts ('' when the task is gone)."""
+    if not task:
+        return ""
+    try:
+        from agentarch.tasks.registry import load_task
+
+        t = load_task(task)
+        return t.answer_format(t.split().train)
     except Exception:
         return ""

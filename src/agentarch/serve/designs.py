@@ -26,12 +26,14 @@ def _identity(text: str) -> str:
 @dataclass
 class ServedDesign:
     """One design behind one model name; ``extract`` is the task's answer extractor (votes compare
-    answers with it), taken from the run's task or ``task``; ``source`` says where it came from."""
+    answers with it) and ``answer_format`` the answer hint its prompts carry, both from the run's
+    task or ``task``, so it sends the prompts it was measured with; ``source`` says where it came from."""
 
     name: str
     spec: DesignSpec
     extract: Callable[[str], str] = _identity
     source: str = ""
+    answer_format: str = ""
     block: Any = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
@@ -56,16 +58,19 @@ def _extractor(metric: str | None) -> Callable[[str], str] | None:
         return None
 
 
-def _task_extractor(task: str | None) -> Callable[[str], str] | None:
+def _task_settings(task: str | None) -> tuple[Callable[[str], str], str]:
+    """(answer extractor, answer format) of a task; plain text and no hint without one."""
     if not task:
-        return None
+        return _identity, ""
     from agentarch.tasks.registry import load_task
 
-    return load_task(task).metric.extract
+    t = load_task(task)
+    return t.metric.extract, t.answer_format(t.split().train) if len(t) else ""
 
 
-def _from_text(text: str, store) -> tuple[str, DesignSpec, Callable | None, str]:
-    """(default name, spec, extractor or None, source) for one command-line design."""
+def _from_text(text: str, store) -> tuple[str, DesignSpec, tuple | None, str]:
+    """(default name, spec, (extractor, answer format) of its run or None, source) for one
+    command-line design."""
     from agentarch.blocks.registry import all_blocks
 
     stripped = text.strip()
@@ -79,7 +84,7 @@ def _from_text(text: str, store) -> tuple[str, DesignSpec, Callable | None, str]
         return stripped, parse_design(stripped), None, "block"
     if store is None:
         raise ConfigError(f"'{stripped}' is not a block, a JSON spec or a .json file (and no --db to look up runs)")
-    from agentarch.search.export import run_design, task_metric
+    from agentarch.search.export import run_design, task_answer_format, task_metric
 
     try:
         run, _row, spec = run_design(store, stripped)
@@ -89,13 +94,16 @@ def _from_text(text: str, store) -> tuple[str, DesignSpec, Callable | None, str]
                               f"(see 'agentarch blocks' and 'agentarch runs')") from None
         raise exc
     config = json.loads(run["config"])
-    extract = _extractor(config.get("metric") or task_metric(config.get("task")))
-    return stripped, spec, extract, f"run {run['id']}"
+    extract = _extractor(config.get("metric") or task_metric(config.get("task"))) or _identity
+    answer_format = config.get("answer_format")
+    if answer_format is None:
+        answer_format = task_answer_format(config.get("task"))
+    return stripped, spec, (extract, answer_format), f"run {run['id']}"
 
 
 def resolve(designs: Iterable[Any] | Mapping[str, Any], store=None, task: str | None = None) -> list[ServedDesign]:
     """The designs to serve, each under a unique name; a bad design or name is a ``ConfigError``."""
-    default_extract = _task_extractor(task) or _identity
+    default = _task_settings(task)
     items = list(designs.items()) if isinstance(designs, Mapping) else [(None, d) for d in designs]
     served: list[ServedDesign] = []
     for name, design in items:
@@ -122,7 +130,8 @@ def resolve(designs: Iterable[Any] | Mapping[str, Any], store=None, task: str | 
             raise ConfigError(f"model name '{name}' may use only letters, digits and . _ : -")
         if any(s.name == name for s in served):
             raise ConfigError(f"two designs are served as '{name}'; name them with NAME=DESIGN")
-        served.append(ServedDesign(name, spec, extract if (extract and not task) else default_extract, source))
+        extract, answer_format = extract if (extract and not task) else default
+        served.append(ServedDesign(name, spec, extract, source, answer_format))
     if not served:
         raise ConfigError("nothing to serve: give at least one design (a block name, a .json file or a run id)")
     return served

@@ -78,7 +78,7 @@ async def answer(design: ServedDesign, req: ChatRequest, stack, options: ServeOp
     question = question_from(req.plain_messages())
     cap = CallCap(stack.model, options.max_calls_per_request)
     max_tokens = min(options.max_tokens, req.max_completion_tokens or req.max_tokens or options.max_tokens)
-    ctx = Context(model=cap, extract=design.extract, max_tokens=max_tokens,
+    ctx = Context(model=cap, extract=design.extract, answer_format=design.answer_format, max_tokens=max_tokens,
                   sampling_temperature=req.temperature or 0.0, **(tools or {}))
     try:
         text = await design.block(question, ctx)
