@@ -105,7 +105,8 @@ def test_api_key_is_required_when_set(tmp_path):
         assert error_of(post(s, {"model": "direct", "messages": HELLO}), 401)["code"] == "invalid_api_key"
         assert error_of(post(s, {"model": "direct", "messages": HELLO}, {"Authorization": "Bearer k-on"}), 401)
         assert error_of(httpx.get(f"{s.base_url}/models", headers={"Authorization": "Bearer nope"}), 401)
-        assert httpx.get(f"{s.url}/health").status_code == 200  # for load balancers: no key
+        assert httpx.get(f"{s.url}/health").json() == {"status": "ok"}  # for load balancers: no key, no details
+        assert httpx.get(f"{s.url}/health", headers={"Authorization": "Bearer k-two"}).json()["models"] == ["direct"]
         with pytest.raises(openai.AuthenticationError):
             openai.OpenAI(base_url=s.base_url, api_key="wrong", max_retries=0).models.list()
         for key in ("k-one", "k-two"):

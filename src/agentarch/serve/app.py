@@ -56,15 +56,18 @@ def create_app(designs: Sequence[ServedDesign], stack, options: ServeOptions | N
         log.error("unexpected error while answering", exc_info=exc)
         return internal_error().response()
 
-    def authorize(request: Request) -> None:
+    def key_ok(request: Request) -> bool:
         if not keys:
-            return
+            return True
         header = request.headers.get("authorization", "")
         given = header[7:].strip().encode() if header[:7].lower() == "bearer " else b""
         ok = False
         for k in keys:  # every key is compared, in constant time, whatever matched before
             ok |= hmac.compare_digest(given, k)
-        if not ok:
+        return ok
+
+    def authorize(request: Request) -> None:
+        if not key_ok(request):
             raise APIError(401, "missing or wrong API key: send 'Authorization: Bearer <key>'", "invalid_api_key")
 
     async def read_body(request: Request) -> dict:
@@ -105,7 +108,10 @@ def create_app(designs: Sequence[ServedDesign], stack, options: ServeOptions | N
         return design
 
     @app.get("/health")
-    async def health() -> dict:
+    async def health(request: Request) -> dict:
+        """Open to all (load balancers); the models and counters only with a valid key, if one is set."""
+        if not key_ok(request):
+            return {"status": "ok"}
         meter = getattr(stack, "meter", None)
         budget = {}
         if meter is not None:
