@@ -113,3 +113,18 @@ def test_a_chat_becomes_one_question():
 def test_stop_sequences_cut_at_the_earliest():
     assert apply_stop("one two three", ["three", "two"]) == "one "
     assert apply_stop("one two", ["", "zzz"]) == "one two"
+
+
+def test_objects_that_know_their_spec_are_served_as_it():
+    from agentarch.blocks.spec import DesignSpec
+
+    spec = DesignSpec.model_validate({"block": "self_consistency", "params": {"n": 3}})
+
+    class Built:  # a design built in Python, as the public API's block objects are
+        def to_spec(self):
+            return spec
+
+    served = resolve_designs({"sc": Built(), "plain": spec})
+    assert [(d.name, d.spec) for d in served] == [("sc", spec), ("plain", spec)]
+    with pytest.raises(ConfigError, match="cannot serve 42"):
+        resolve_designs([42])

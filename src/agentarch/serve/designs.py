@@ -101,6 +101,17 @@ def _from_text(text: str, store) -> tuple[str, DesignSpec, tuple | None, str]:
     return stripped, spec, (extract, answer_format), f"run {run['id']}"
 
 
+def _as_spec(design: Any) -> Any:
+    """A design object that knows its spec (``.spec`` or ``.to_spec()``, as Python-built block
+    trees do) as that ``DesignSpec``; anything else unchanged."""
+    for attr in ("spec", "to_spec"):
+        value = getattr(design, attr, None)
+        value = value() if callable(value) and not isinstance(value, DesignSpec) else value
+        if isinstance(value, DesignSpec):
+            return value
+    return design
+
+
 def resolve(designs: Iterable[Any] | Mapping[str, Any], store=None, task: str | None = None) -> list[ServedDesign]:
     """The designs to serve, each under a unique name; a bad design or name is a ``ConfigError``."""
     default = _task_settings(task)
@@ -114,15 +125,14 @@ def resolve(designs: Iterable[Any] | Mapping[str, Any], store=None, task: str | 
                 raise ConfigError(f"two designs are served as '{design.name}'; name them with NAME=DESIGN")
             served.append(design)
             continue
+        design = _as_spec(design)
         if isinstance(design, DesignSpec):
-            auto, spec, extract, source = design.label(), design, None, "spec"
+            auto, spec, from_run, source = design.label(), design, None, "spec"
         elif isinstance(design, dict):
             spec = parse_design(json.dumps(design))
-            auto, extract, source = spec.label(), None, "spec"
+            auto, from_run, source = spec.label(), None, "spec"
         elif isinstance(design, str):
-            auto, spec, extract, source = _from_text(design, store)
-        elif hasattr(design, "spec") and isinstance(design.spec, DesignSpec):
-            auto, spec, extract, source = design.spec.label(), design.spec, None, "spec"
+            auto, spec, from_run, source = _from_text(design, store)
         else:
             raise ConfigError(f"cannot serve {design!r}: give a block name, a JSON spec, a .json file, a run id or a DesignSpec")
         name = (name or auto).strip()
@@ -130,7 +140,7 @@ def resolve(designs: Iterable[Any] | Mapping[str, Any], store=None, task: str | 
             raise ConfigError(f"model name '{name}' may use only letters, digits and . _ : -")
         if any(s.name == name for s in served):
             raise ConfigError(f"two designs are served as '{name}'; name them with NAME=DESIGN")
-        extract, answer_format = extract if (extract and not task) else default
+        extract, answer_format = from_run if (from_run and not task) else default
         served.append(ServedDesign(name, spec, extract, source, answer_format))
     if not served:
         raise ConfigError("nothing to serve: give at least one design (a block name, a .json file or a run id)")
