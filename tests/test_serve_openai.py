@@ -112,3 +112,15 @@ def test_a_conversation_reaches_the_design_with_its_system_prompt_and_turns(serv
     sent = json.loads(server.calls_log.read_text().splitlines()[-1])["text"]
     assert "You report numbers." in sent and "User: Hello" in sent and "Assistant: Hi." in sent
     assert sent.index("You report numbers.") < sent.index("User: Hello") < sent.index("User: Report the number 77.")
+
+
+def test_no_cache_sends_every_request_to_the_model(tmp_path):
+    s = serve_server.start(tmp_path, ["direct"], "--no-cache")
+    try:
+        msgs = [{"role": "user", "content": "Report the number 12."}]
+        for _ in range(2):
+            out = client(s).chat.completions.create(model="direct", messages=msgs)
+            assert out.model_extra["agentarch"]["cached_calls"] == 0
+        assert s.backend_calls() == 2
+    finally:
+        assert s.stop() == 0
