@@ -56,7 +56,7 @@ def runs(run_id: Optional[str] = typer.Argument(None, help="Show this run (a pre
     from agentarch.errors import ConfigError
     from agentarch.store.db import Store
 
-    store = Store(db)
+    store = Store(db, readonly=True)
     if run_id is None:
         table = Table("run", "kind", "status", "started", "config")
         import datetime as dt

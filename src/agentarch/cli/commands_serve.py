@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import List, Optional
 
 import typer
+from rich.markup import escape
 
 from agentarch.cli.common import BaseUrlOpt, DbOpt, KeyEnvOpt, ModelOpt, ParallelOpt, err, model_stack
 
@@ -60,14 +62,15 @@ def serve_cmd(
     keys = tuple(k.strip() for k in os.environ.get(key_env, "").split(",") if k.strip())
     options = ServeOptions(max_calls_per_request=max_calls_per_request, max_request_bytes=max_request_bytes,
                            max_tokens=max_tokens, api_keys=keys, shutdown_timeout=shutdown_timeout)
-    store = Store(db)
+    # without the cache the store is only read (for run ids), and not created when missing
+    store = (Store(db, readonly=True) if Path(db).exists() else None) if no_cache else Store(db)
     served = resolve_designs(designs, store, task)
     stack = model_stack(model, base_url, api_key_env, None if no_cache else store,
                         Budget(calls=budget_calls, tokens=budget_tokens), parallel)
     url = f"http://{host if ':' not in host else f'[{host}]'}:{port}/v1"
-    err.print(f"serving {len(served)} design(s) on {stack.id} at [bold]{url}[/]", highlight=False)
+    err.print(f"serving {len(served)} design(s) on {escape(stack.id)} at [bold]{escape(url)}[/]", highlight=False)
     for d in served:
-        err.print(f"  model [bold]{d.name}[/]: {d.spec.label()} ({d.source})", highlight=False)
+        err.print(f"  model [bold]{escape(d.name)}[/]: {escape(d.spec.label())} ({escape(d.source)})", highlight=False)
     if keys:
         err.print(f"clients must send one of the {len(keys)} key(s) in ${key_env} as 'Authorization: Bearer <key>'")
     elif host not in ("127.0.0.1", "localhost", "::1"):
@@ -75,4 +78,5 @@ def serve_cmd(
     try:
         serve(served, stack=stack, db=None, host=host, port=port, options=options, access_log=access_log)
     finally:
-        store.close()
+        if store is not None:
+            store.close()

@@ -282,11 +282,15 @@ def render_module(spec: DesignSpec, *, metric: str = "", header: str = "",
     return text, info
 
 
-def run_design(store, run_id: str, design: str | None = None):
-    """``(run row, design row, spec)`` of ``design`` (default: the winner) of search run ``run_id``."""
+def run_design(store, run_id: str, design: str | None = None, purpose: str = "export"):
+    """``(run row, design row, spec)`` of ``design`` (default: the winner) of search run ``run_id``;
+    ``purpose`` names the command in the error for a run of another kind."""
     run = store.run(run_id)
     if run is None:
         raise ConfigError(f"no run '{run_id}' in {store.path}; list runs with 'agentarch runs'")
+    if run["kind"] != "search":
+        raise ConfigError(f"run {run['id']} is {'an' if run['kind'][:1] in 'aeiou' else 'a'} {run['kind']} run; "
+                          f"{purpose} takes a search run (kind 'search' in 'agentarch runs --db {store.path}')")
     summary = json.loads(run["summary"]) if run["summary"] else {}
     report = (summary if isinstance(summary, dict) else {}).get("report") or {}
     best = (summary if isinstance(summary, dict) else {}).get("best") or {}

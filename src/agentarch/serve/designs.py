@@ -87,7 +87,7 @@ def _from_text(text: str, store) -> tuple[str, DesignSpec, tuple | None, str]:
     from agentarch.search.export import run_design, task_answer_format, task_metric
 
     try:
-        run, _row, spec = run_design(store, stripped)
+        run, _row, spec = run_design(store, stripped, purpose="serve")
     except ConfigError as exc:
         if store.run(stripped) is None:
             raise ConfigError(f"'{stripped}' is not a block, a JSON spec, a .json file or a run in {store.path} "
