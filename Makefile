@@ -10,7 +10,7 @@ DEMO_TASK ?= word_problems
 
 $(BIN)/agentarch: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --disable-pip-version-check -e '.[local,test,embed]'
+	$(BIN)/pip install -q --disable-pip-version-check -e '.[local,serve,test,embed]'
 	@touch $@
 
 setup: $(BIN)/agentarch model

@@ -6,8 +6,8 @@ import sys
 
 import typer
 
-from agentarch.cli import (commands_eval, commands_info, commands_route, commands_search, commands_tasks,
-                           commands_team)
+from agentarch.cli import (commands_eval, commands_info, commands_route, commands_search, commands_serve,
+                           commands_tasks, commands_team)
 
 app = typer.Typer(
     name="agentarch",
@@ -24,6 +24,7 @@ commands_eval.register(app)
 commands_search.register(app)
 commands_team.register(app)
 commands_route.register(app)
+commands_serve.register(app)
 
 
 def main() -> None:

@@ -282,24 +282,34 @@ def render_module(spec: DesignSpec, *, metric: str = "", header: str = "",
     return text, info
 
 
-def export_run(store, run_id: str, design: str | None, output: str | Path) -> tuple[Path, dict]:
-    """Export ``design`` (default: the run's winner) from search run ``run_id`` to ``output``."""
+def run_design(store, run_id: str, design: str | None = None, purpose: str = "export"):
+    """``(run row, design row, spec)`` of ``design`` (default: the winner) of search run ``run_id``;
+    ``purpose`` names the command in the error for a run of another kind."""
     run = store.run(run_id)
     if run is None:
         raise ConfigError(f"no run '{run_id}' in {store.path}; list runs with 'agentarch runs'")
     if run["kind"] != "search":
         raise ConfigError(f"run {run['id']} is {'an' if run['kind'][:1] in 'aeiou' else 'a'} {run['kind']} run; "
-                          f"export takes a search run (kind 'search' in 'agentarch runs --db {store.path}')")
-    config = json.loads(run["config"])
+                          f"{purpose} takes a search run (kind 'search' in 'agentarch runs --db {store.path}')")
     summary = json.loads(run["summary"]) if run["summary"] else {}
-    report = (summary or {}).get("report") or {}
-    chosen = design or report.get("winner") or ((summary or {}).get("best") or {}).get("design")
+    report = (summary if isinstance(summary, dict) else {}).get("report") or {}
+    best = (summary if isinstance(summary, dict) else {}).get("best") or {}
+    chosen = design or report.get("winner") or best.get("design")
     if not chosen:
         raise ConfigError(f"run {run['id']} has no finished design to export; give a design id")
     row = store.design(chosen)
     if row is None:
         raise ConfigError(f"no design '{chosen}' in {store.path}")
-    spec = DesignSpec.model_validate_json(row["spec"])
+    return run, row, DesignSpec.model_validate_json(row["spec"])
+
+
+def export_run(store, run_id: str, design: str | None, output: str | Path) -> tuple[Path, dict]:
+    """Export ``design`` (default: the run's winner) from search run ``run_id`` to ``output``."""
+    run, row, spec = run_design(store, run_id, design)
+    config = json.loads(run["config"])
+    summary = json.loads(run["summary"]) if run["summary"] else {}
+    summary = summary if isinstance(summary, dict) else {}
+    report = summary.get("report") or {}
     rows = {r["design"]: r for r in report.get("designs", [])}
     mine = rows.get(row["id"])
     val_line = test_line = "not measured"
@@ -328,15 +338,15 @@ def export_run(store, run_id: str, design: str | None, output: str | Path) -> tu
               "Standalone: the design's blocks are copied below; it imports only agentarch's model layer (agentarch.llm).")
     answer_format = config.get("answer_format")
     if answer_format is None:
-        answer_format = _task_answer_format(config.get("task"))
-    text, info = render_module(spec, metric=config.get("metric") or _task_metric(config.get("task")), header=header,
+        answer_format = task_answer_format(config.get("task"))
+    text, info = render_module(spec, metric=config.get("metric") or task_metric(config.get("task")), header=header,
                                answer_format=answer_format)
     out = Path(output)
     out.write_text(text)
     return out, info
 
 
-def _task_metric(task: str | None) -> str:
+def task_metric(task: str | None) -> str:
     if not task:
         return ""
     try:
@@ -347,7 +357,7 @@ def _task_metric(task: str | None) -> str:
         return ""
 
 
-def _task_answer_format(task: str | None) -> str:
+def task_answer_format(task: str | None) -> str:
     """The answer-format hint the evaluator gave the design's prompts ('' when the task is gone)."""
     if not task:
         return ""
