@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from agentarch.cli import commands_eval, commands_info, commands_route, commands_search, commands_team
+from agentarch.cli import commands_eval, commands_info, commands_route, commands_search, commands_team, commands_ui
 
 app = typer.Typer(
     name="agentarch",
@@ -22,6 +22,7 @@ commands_eval.register(app)
 commands_search.register(app)
 commands_team.register(app)
 commands_route.register(app)
+commands_ui.register(app)
 
 
 def main() -> None:

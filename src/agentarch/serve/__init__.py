@@ -1,0 +1,1 @@
+"""Web services over agentarch: the dashboard (``serve/dashboard``) reads the store in a browser."""
