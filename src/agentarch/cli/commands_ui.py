@@ -38,7 +38,8 @@ def ui(db: str = DbOpt,
         raise ConfigError(f"cannot listen on {host}:{port} ({exc.strerror or exc}); pick another --port") from None
     bound = sock.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
-    err.print(f"dashboard of {db} (read-only) at http://{shown}:{bound}/  — Ctrl-C stops", highlight=False)
+    err.print(f"dashboard at http://{shown}:{bound}/ over {db} (read-only); Ctrl-C stops",
+              highlight=False, soft_wrap=True)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
     try:
         server.run(sockets=[sock])

@@ -107,8 +107,9 @@ function drawRun(d) {
     data: { datasets: [
       { label: "best so far", data: curve.filter((p) => p.best !== null).map((p) => ({ x: p.calls, y: p.best, label: p.best_label })),
         showLine: true, stepped: "after", borderColor: "#2563eb", backgroundColor: "#2563eb", pointRadius: 0, borderWidth: 2 },
-      { label: "each design", data: curve.filter((p) => p.complete && p.score !== null).map((p) => ({ x: p.calls, y: p.score, label: p.label, design: p.design })),
-        backgroundColor: curve.filter((p) => p.complete && p.score !== null).map((p) => p.origin === "baseline" ? "#f59e0b" : "#94a3b8"), pointRadius: 4 },
+      ...[["baselines", (p) => p.origin === "baseline", "#f59e0b"], ["found designs", (p) => p.origin !== "baseline", "#94a3b8"]].map(([name, keep, color]) => ({
+        label: name, data: curve.filter((p) => p.complete && p.score !== null && keep(p)).map((p) => ({ x: p.calls, y: p.score, label: p.label, design: p.design })),
+        backgroundColor: color, borderColor: color, pointRadius: 4 })),
     ] },
     options: { animation: false, maintainAspectRatio: false, scales: axes("model calls spent", "validation score"),
                plugins: { tooltip: { callbacks: { label } } }, onClick: openPoint },
