@@ -82,6 +82,7 @@ function drawRuns(runs) {
 // -- one run --------------------------------------------------------------------------------
 function chart(id, config) {
   if (charts[id]) charts[id].destroy();
+  for (const ds of config.data.datasets) ds.clip = 10;  // a point at 1.0 is drawn whole, not cut at the edge
   charts[id] = new Chart(document.getElementById(id), config);
 }
 
