@@ -219,3 +219,17 @@ def test_real_uvicorn_process_serves_the_endpoints(filled):
         assert runs[0]["id"] == run_id
         assert httpx.get(f"{url}/api/runs/{run_id}", timeout=30).json()["run"]["status"] == "done"
         assert "agentarch dashboard" in httpx.get(url + "/", timeout=30).text
+
+
+def test_cli_refuses_a_busy_port_in_one_line(filled):
+    import socket
+
+    busy = socket.create_server(("127.0.0.1", 0))
+    try:
+        port = busy.getsockname()[1]
+        p = subprocess.run([sys.executable, "-m", "agentarch.cli.main", "ui", "--db", str(filled[0]),
+                            "--port", str(port)], capture_output=True, text=True, timeout=60)
+    finally:
+        busy.close()
+    assert p.returncode == 2 and f"cannot listen on 127.0.0.1:{port}" in p.stderr
+    assert len(p.stderr.strip().splitlines()) == 1 and "Traceback" not in p.stderr
