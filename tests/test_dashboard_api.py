@@ -233,3 +233,23 @@ def test_cli_refuses_a_busy_port_in_one_line(filled):
         busy.close()
     assert p.returncode == 2 and f"cannot listen on 127.0.0.1:{port}" in p.stderr
     assert len(p.stderr.strip().splitlines()) == 1 and "Traceback" not in p.stderr
+
+
+def test_an_eval_run_shows_its_designs_on_the_split_it_measured(tmp_path):
+    helpers.write_inputs(tmp_path)
+    p = subprocess.run([sys.executable, "-m", "agentarch.cli.main", "eval", "--task", "toy.jsonl", "--metric", "numeric",
+                        "--model", "scripted:rules.json", "--design", "cot", "--design", "direct", "--limit", "6",
+                        "--db", "e.db"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    client = TestClient(create_dashboard_app(tmp_path / "e.db"))
+    (run,) = client.get("/api/runs").json()
+    assert run["kind"] == "eval" and run["status"] == "done" and run["designs"] == 2
+    d = client.get(f"/api/runs/{run['id']}").json()
+    assert d["curve"] == [] and d["pareto"]["split"] == "test"
+    scores = {x["label"]: x["test"]["score"] for x in d["designs"]}
+    assert {p["label"]: p["score"] for p in d["pareto"]["points"]} == scores
+    assert scores["cot"] > scores["direct"]  # the toy model answers only step-by-step prompts
+    cot = next(x for x in d["designs"] if x["label"] == "cot")
+    g = client.get(f"/api/runs/{run['id']}/designs/{cot['design']}").json()
+    assert len(g["results"]) == 6 and g["lineage"] == [{"design": cot["design"], "label": "cot", "origin": None,
+                                                        "note": None, "round": None, "parent": None}]

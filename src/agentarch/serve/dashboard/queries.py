@@ -125,17 +125,21 @@ def run_detail(con: sqlite3.Connection, run_id: str) -> dict:
         d["delta"] = p.get("delta") if p else None
         d["baseline"] = p.get("name") if p and p.get("baseline") else (
             d.get("note") if d.get("origin") == "baseline" else None)
-    points = [d for d in designs.values() if d["val"] and d["val"]["complete"] and d["val"]["score"] is not None]
-    front = pareto_front(points, key=lambda d: (d["val"]["score"], d["val"]["tokens"]))
+    # a search selects on validation; an eval run measured one split only (filed as test)
+    split = "val" if any(d["val"] for d in designs.values()) else "test"
+    points = [d for d in designs.values() if d[split] and d[split]["complete"] and d[split]["score"] is not None]
+    front = pareto_front(points, key=lambda d: (d[split]["score"], d[split]["tokens"]))
     front_ids = {d["design"] for d in front}
     for d in designs.values():
         d["on_front"] = d["design"] in front_ids
     return {
         "run": _run_row(run, len(designs)), "config": _json(run["config"], {}),
         "curve": _curve(con, rid),
-        "pareto": {"points": [{"design": d["design"], "label": d["label"], "tokens": d["val"]["tokens"],
-                               "score": d["val"]["score"], "test": d["test"]["score"] if d["test"] else None,
-                               "test_tokens": d["test"]["tokens"] if d["test"] else None,
+        "pareto": {"split": split,
+                   "points": [{"design": d["design"], "label": d["label"], "tokens": d[split]["tokens"],
+                               "score": d[split]["score"],
+                               "test": d["test"]["score"] if split == "val" and d["test"] else None,
+                               "test_tokens": d["test"]["tokens"] if split == "val" and d["test"] else None,
                                "on_front": d["on_front"]} for d in points],
                    "front": [d["design"] for d in front]},
         "designs": list(designs.values()),

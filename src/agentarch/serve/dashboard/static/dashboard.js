@@ -102,6 +102,10 @@ function drawRun(d) {
   ].filter(Boolean).join(" · ");
 
   const curve = d.curve.filter((p) => p.calls !== null);
+  document.getElementById("anytime-none").hidden = curve.length > 0;
+  const split = d.pareto.split === "val" ? "validation" : "the measured split";
+  document.getElementById("pareto-caption").textContent =
+    `Accuracy vs tokens per example (${split}; line: Pareto front). Click a point to open the design.`;
   const label = (ctx) => ctx.raw.label ? `${ctx.raw.label}: ${fmt(ctx.raw.y)} (${whole(ctx.raw.x)})` : `${fmt(ctx.raw.y)}`;
   chart("anytime-chart", {
     type: "scatter",
@@ -121,7 +125,7 @@ function drawRun(d) {
   chart("pareto-chart", {
     type: "scatter",
     data: { datasets: [
-      { label: "designs (validation)", data: pts.map((p) => ({ x: p.tokens, y: p.score, label: p.label, design: p.design })),
+      { label: `designs (${d.pareto.split === "val" ? "validation" : "measured"})`, data: pts.map((p) => ({ x: p.tokens, y: p.score, label: p.label, design: p.design })),
         backgroundColor: pts.map((p) => p.on_front ? "#2563eb" : "#94a3b8"), pointRadius: 5 },
       { label: "Pareto front", data: front.map((p) => ({ x: p.tokens, y: p.score, label: p.label, design: p.design })),
         showLine: true, borderColor: "#2563eb", pointRadius: 0, borderWidth: 1.5 },
