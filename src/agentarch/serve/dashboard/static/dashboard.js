@@ -87,7 +87,7 @@ function chart(id, config) {
 }
 
 const axes = (x, y) => ({
-  x: { type: "linear", title: { display: true, text: x } },
+  x: { type: "linear", beginAtZero: true, title: { display: true, text: x } },
   y: { title: { display: true, text: y }, suggestedMin: 0, suggestedMax: 1 },
 });
 
@@ -144,10 +144,11 @@ function drawRun(d) {
       : (x.design === d.reference ? "reference" : "–");
     const origin = x.baseline ? `baseline ${x.baseline}` : (x.origin || x.roles.join(", "));
     const go = href({ run: r.id, design: x.design });
+    const cost = x.val || x.test;  // an eval run measured one split only
     return el("tr", { class: "link" + (sel === x.design ? " selected" : ""), "data-design": x.design, onclick: () => { location.hash = go; } },
       el("td", {}, el("a", { href: go }, x.label), x.design === d.winner ? el("span", { class: "badge hit" }, "winner") : null),
       el("td", {}, origin), el("td", { class: "num" }, ci(x.val)), el("td", { class: "num" }, ci(x.test)),
-      el("td", { class: "num" }, x.val ? whole(x.val.tokens) : "–"), el("td", { class: "num" }, x.val ? fmt(x.val.calls, 1) : "–"),
+      el("td", { class: "num" }, cost ? whole(cost.tokens) : "–"), el("td", { class: "num" }, cost ? fmt(cost.calls, 1) : "–"),
       el("td", { class: "num" }, delta), el("td", {}, x.on_front ? "★" : ""));
   }));
 }
