@@ -22,6 +22,7 @@ from agentarch.blocks.fingerprint import code_fingerprint
 from agentarch.blocks.spec import DesignSpec
 from agentarch.errors import AgentArchError, BudgetExceeded, ConfigError
 from agentarch.llm.repeat import with_repeat
+from agentarch.runtime import telemetry
 from agentarch.runtime.stats import Interval, bootstrap_mean
 from agentarch.store.db import Store
 from agentarch.store.identity import result_key
@@ -110,22 +111,25 @@ class Evaluator:
     async def run_one(self, design: DesignSpec, block, example, repeat: int = 0) -> ExampleResult:
         metric = self.task.metric
         extract = metric.extractor(example)
-        ctx = Context(model=with_repeat(self.stack.model, repeat), extract=extract,
+        ctx = Context(model=telemetry.trace_model(with_repeat(self.stack.model, repeat)), extract=extract,
                       max_tokens=self.max_tokens, run_code=self.run_code, run_agent=self.run_agent,
                       answer_format=self.answer_format)
         t0 = time.perf_counter()
         error = None
-        try:
-            answer = await block(example.input, ctx)
-        except (BudgetExceeded, AgentArchError):
-            raise
-        except Exception as exc:  # a faulty design scores 0 on this example; the run goes on
-            answer, error = "", f"{type(exc).__name__}: {exc}"
-        seconds = time.perf_counter() - t0
-        if metric.is_async:
-            score = await metric.score_async(answer, example, self.run_code)
-        else:
-            score = metric.score(answer, example)
+        with telemetry.example_span(design.id, design.label(), example.id, repeat) as span:
+            try:
+                answer = await block(example.input, ctx)
+            except (BudgetExceeded, AgentArchError):
+                raise
+            except Exception as exc:  # a faulty design scores 0 on this example; the run goes on
+                answer, error = "", f"{type(exc).__name__}: {exc}"
+            seconds = time.perf_counter() - t0
+            if metric.is_async:
+                score = await metric.score_async(answer, example, self.run_code)
+            else:
+                score = metric.score(answer, example)
+            if span is not None:
+                span.set_attribute("agentarch.score", float(score))
         return ExampleResult(
             example.id, answer, extract(answer), float(score), len(ctx.trace),
             sum(t.prompt_tokens for t in ctx.trace), sum(t.completion_tokens for t in ctx.trace),
@@ -159,7 +163,7 @@ class Evaluator:
         Results already stored under the same identity are reused; ``repeat=r`` (r > 0) measures the
         design again without reusing repeat 0's results (the model-call cache decides separately
         whether its calls are sent again)."""
-        block = design.build()
+        block = telemetry.trace_blocks(design.build())
         keys = self.result_keys(design, examples, repeat)
         self.store.put_design(design.id, design.to_json(), design.label())
         if run_id and not repeat:  # a repeat must not overwrite the run's record of the design
