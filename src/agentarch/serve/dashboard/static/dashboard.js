@@ -195,7 +195,7 @@ function drawDesign(d) {
 function drawTrace(t) {
   document.getElementById("trace-title").textContent = `Trace: example ${t.example} with ${t.label}`;
   document.getElementById("trace-facts").replaceChildren(
-    `score ${fmt(t.score, 2)} · answer read as “${t.extracted}” · ${t.calls.length} model calls (${t.cached} from the cache) · `
+    `score ${fmt(t.score, 2)} · answer read as “${t.extracted}” · ${t.calls.length} model call${t.calls.length === 1 ? "" : "s"} (${t.cached} from the cache) · `
     + `${whole(t.prompt_tokens)} prompt + ${whole(t.completion_tokens)} completion tokens · ${fmt(t.seconds, 2)} s · model ${t.model}`
     + (t.repeat ? ` · repeat ${t.repeat}` : ""),
     t.error ? el("div", { class: "worse" }, `error: ${t.error}`) : "");
