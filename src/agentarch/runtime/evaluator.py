@@ -116,20 +116,17 @@ class Evaluator:
                       answer_format=self.answer_format)
         t0 = time.perf_counter()
         error = None
-        with telemetry.example_span(design.id, design.label(), example.id, repeat) as span:
-            try:
-                answer = await block(example.input, ctx)
-            except (BudgetExceeded, AgentArchError):
-                raise
-            except Exception as exc:  # a faulty design scores 0 on this example; the run goes on
-                answer, error = "", f"{type(exc).__name__}: {exc}"
-            seconds = time.perf_counter() - t0
-            if metric.is_async:
-                score = await metric.score_async(answer, example, self.run_code)
-            else:
-                score = metric.score(answer, example)
-            if span is not None:
-                span.set_attribute("agentarch.score", float(score))
+        try:
+            answer = await block(example.input, ctx)
+        except (BudgetExceeded, AgentArchError):
+            raise
+        except Exception as exc:  # a faulty design scores 0 on this example; the run goes on
+            answer, error = "", f"{type(exc).__name__}: {exc}"
+        seconds = time.perf_counter() - t0
+        if metric.is_async:
+            score = await metric.score_async(answer, example, self.run_code)
+        else:
+            score = metric.score(answer, example)
         return ExampleResult(
             example.id, answer, extract(answer), float(score), len(ctx.trace),
             sum(t.prompt_tokens for t in ctx.trace), sum(t.completion_tokens for t in ctx.trace),
@@ -187,7 +184,7 @@ class Evaluator:
                 if budget_hit:
                     return
                 try:
-                    r = await self.run_one(design, block, ex, repeat)
+                    r = await telemetry.example(self.run_one(design, block, ex, repeat), design, ex.id, repeat)
                 except BudgetExceeded as exc:
                     budget_hit.append(exc)
                     return

@@ -12,11 +12,10 @@ imported: the wrappers below return what they are given.
 from __future__ import annotations
 
 import atexit
-import contextlib
 import contextvars
 import os
 import sys
-from typing import Any, Iterator
+from typing import Any
 
 from agentarch.errors import ConfigError, require
 
@@ -119,14 +118,15 @@ def _traced_forward(block, forward, tracer_):
     return traced
 
 
-@contextlib.contextmanager
-def example_span(design_id: str, label: str, example_id: str, repeat: int) -> Iterator[Any]:
-    """A span around one example's evaluation (None when tracing is off): set ``agentarch.score`` on it."""
+async def example(run, design, example_id: str, repeat: int):
+    """Await ``run`` (one example's evaluation) inside an ``agentarch.example`` span that gets its
+    score, so the block and model-call spans it makes nest under it; just await it when off."""
     t = tracer()
     if t is None:
-        yield None
-        return
+        return await run
     with t.start_as_current_span("agentarch.example", attributes={
-            "agentarch.design": design_id, "agentarch.design_label": label, "agentarch.example": example_id,
+            "agentarch.design": design.id, "agentarch.design_label": design.label(), "agentarch.example": example_id,
             "agentarch.repeat": repeat}) as span:
-        yield span
+        result = await run
+        span.set_attribute("agentarch.score", float(result.score))
+        return result
