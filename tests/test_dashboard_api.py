@@ -166,7 +166,12 @@ def test_missing_or_foreign_store_is_refused(tmp_path):
     other = sqlite3.connect(tmp_path / "other.db")
     other.execute("CREATE TABLE x (a)")
     other.close()
-    with pytest.raises(ConfigError, match="no table runs"):
+    with pytest.raises(ConfigError, match="no runs table"):
+        create_dashboard_app(tmp_path / "other.db")
+    other = sqlite3.connect(tmp_path / "other.db")
+    other.execute("CREATE TABLE runs (id)")
+    other.close()
+    with pytest.raises(ConfigError, match="no designs, results, run_designs, events table"):
         create_dashboard_app(tmp_path / "other.db")
     assert not (tmp_path / "missing.db").exists()  # refusing does not create the file
 

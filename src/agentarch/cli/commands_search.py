@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+from rich.markup import escape
 
 from agentarch.cli.common import (BaseUrlOpt, ConcurrencyOpt, DbOpt, InputFieldOpt, KeyEnvOpt, MetricOpt, ModelOpt,
                                   ParallelOpt, TargetFieldOpt, budget, console, err, model_stack, sandbox_tools)
@@ -30,7 +31,7 @@ def _model_id(model: str, base_url: Optional[str]) -> str:
 
 
 def search_cmd(
-    task: str = typer.Option(..., "--task", "-t", help="Built-in task name (see 'agentarch tasks') or a .jsonl/.csv file."),
+    task: str = typer.Option(..., "--task", "-t", help="Built-in task name (see 'agentarch tasks'), bigbench:NAME or a .jsonl/.csv file."),
     optimizer: str = typer.Option("evolve", "--optimizer", "-o", help="evolve, tpe, random, meta (ADAS) or mcts (AFlow)."),
     budget_calls: Optional[int] = typer.Option(None, "--budget-calls", help="Hard cap on model calls the search sends (validation)."),
     budget_tokens: Optional[int] = typer.Option(None, "--budget-tokens", help="Hard cap on tokens the search spends."),
@@ -174,10 +175,10 @@ async def _run(task, opt, evaluator, test_evaluator, store, run_id, val, test, b
                     tag = "(replayed) " if data.get("replayed") else ""
                     score = "partial" if not data.get("complete") else f"{data['score']:.3f}"
                     progress.console.print(
-                        f"  r{data.get('round', 0):<2} {tag}{data['label'][:60]:<60} val {score}  "
+                        f"  r{data.get('round', 0):<2} {tag}{escape(data['label'][:60]):<60} val {score}  "
                         f"tok/ex {data['tokens']:.0f}", highlight=False)
                     progress.update(bar, completed=data.get("spent_calls", 0),
-                                    description=f"best {best.get('score', 0):.3f} {best.get('label', '')[:40]}")
+                                    description=f"best {best.get('score', 0):.3f} {escape(best.get('label', '')[:40])}")
                 elif kind == "stopped":
                     progress.console.print(f"  search stopped: {data['reason']}")
                 elif kind == "promotion":
@@ -185,7 +186,7 @@ async def _run(task, opt, evaluator, test_evaluator, store, run_id, val, test, b
                 elif kind == "promoted":
                     t = data["test"]
                     progress.console.print(f"    test {t['score']:.3f} [{t['low']:.3f}, {t['high']:.3f}]  "
-                                           f"{data['label'][:60]}", highlight=False)
+                                           f"{escape(data['label'][:60])}", highlight=False)
 
             return await run_search(task, opt, evaluator, store, run_id, val=val, test=test, baselines=base_specs,
                                     objective=objective, lam=lam, max_rounds=rounds, patience=patience,
@@ -222,10 +223,10 @@ def result_table(result, task_name: str, n_test: int):
             delta = f"{d['mean']:+.3f} [{d['low']:+.3f}, {d['high']:+.3f}]"
             sig = {"better": "[green]better[/]", "worse": "[red]worse[/]",
                    "within noise": "[yellow]within noise[/]"}.get(d["label"], d["label"])
-        table.add_row(r["label"][:70], kind, f"{r['val']['score']:.3f}", acc, f"{t['tokens']:.0f}", delta, sig)
+        table.add_row(escape(r["label"][:70]), kind, f"{r['val']['score']:.3f}", acc, f"{t['tokens']:.0f}", delta, sig)
     for s in result.history:  # the other baselines: validation only
         if s.id in names and s.id not in shown:
-            table.add_row(s.candidate.spec.label()[:70], f"baseline {names[s.id]}", f"{s.score:.3f}",
+            table.add_row(escape(s.candidate.spec.label()[:70]), f"baseline {names[s.id]}", f"{s.score:.3f}",
                           "not promoted", f"{s.tokens:.0f} (val)", "-", "")
     return table
 
@@ -255,5 +256,5 @@ def export_cmd(
     from agentarch.search.export import export_run
     from agentarch.store.db import Store
 
-    path, info = export_run(Store(db), run_id, design, output)
-    console.print(f"wrote {path}: {info['label']} ({info['how']})")
+    path, info = export_run(Store(db, readonly=True), run_id, design, output)
+    console.print(f"wrote {path}: {escape(info['label'])} ({info['how']})", highlight=False)

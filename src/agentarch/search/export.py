@@ -287,6 +287,9 @@ def export_run(store, run_id: str, design: str | None, output: str | Path) -> tu
     run = store.run(run_id)
     if run is None:
         raise ConfigError(f"no run '{run_id}' in {store.path}; list runs with 'agentarch runs'")
+    if run["kind"] != "search":
+        raise ConfigError(f"run {run['id']} is {'an' if run['kind'][:1] in 'aeiou' else 'a'} {run['kind']} run; "
+                          f"export takes a search run (kind 'search' in 'agentarch runs --db {store.path}')")
     config = json.loads(run["config"])
     summary = json.loads(run["summary"]) if run["summary"] else {}
     report = (summary or {}).get("report") or {}
