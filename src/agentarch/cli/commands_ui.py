@@ -39,7 +39,7 @@ def ui(db: str = DbOpt,
     bound = sock.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
     err.print(f"dashboard at http://{shown}:{bound}/ over {db} (read-only); Ctrl-C stops",
-              highlight=False, soft_wrap=True)
+              highlight=False, markup=False, soft_wrap=True)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
     try:
         server.run(sockets=[sock])
