@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
 import subprocess
 import sys
@@ -13,9 +14,19 @@ from pathlib import Path
 
 import search_toy as toy
 
+SRC = str(Path(__file__).resolve().parents[1] / "src")
+AGENTARCH = [sys.executable, "-m", "agentarch.cli.main"]
 SEARCH = ["search", "--task", "toy.jsonl", "--metric", "numeric", "--model", "scripted:rules.json",
           "--optimizer", "evolve", "--rounds", "3", "--patience", "100", "--test-limit", "4",
           "--db", "t.db", "--out", "runs"]
+
+
+def cli_env(extra: dict | None = None) -> dict:
+    """The environment for an ``agentarch`` subprocess: this tree's sources first, no OTEL_* variables
+    unless ``extra`` sets them."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")} | (extra or {})
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (SRC, env.get("PYTHONPATH")) if p)
+    return env
 
 
 def write_inputs(folder: Path, delay: float = 0.0) -> None:
@@ -29,7 +40,7 @@ def start_search(folder: Path, delay: float = 0.0) -> subprocess.Popen:
     """A real search process on the scripted toy model writing ``folder/t.db``."""
     folder.mkdir(parents=True, exist_ok=True)
     write_inputs(folder, delay)
-    return subprocess.Popen([sys.executable, "-m", "agentarch.cli.main", *SEARCH], cwd=folder,
+    return subprocess.Popen([*AGENTARCH, *SEARCH], cwd=folder, env=cli_env(),
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
@@ -45,7 +56,7 @@ def filled_store(folder: Path) -> tuple[Path, str]:
 @contextlib.contextmanager
 def running_ui(db: Path, *args: str):
     """``agentarch ui --db DB --port 0`` as a real process; yields its base URL, stops it after."""
-    proc = subprocess.Popen([sys.executable, "-m", "agentarch.cli.main", "ui", "--db", str(db), "--port", "0", *args],
+    proc = subprocess.Popen([*AGENTARCH, "ui", "--db", str(db), "--port", "0", *args], env=cli_env(),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     found: list[str] = []
     ready = threading.Event()

@@ -177,8 +177,8 @@ def test_missing_or_foreign_store_is_refused(tmp_path):
 
 
 def test_cli_refuses_a_missing_store_in_one_line(tmp_path):
-    p = subprocess.run([sys.executable, "-m", "agentarch.cli.main", "ui", "--db", str(tmp_path / "none.db")],
-                       capture_output=True, text=True, timeout=60)
+    p = subprocess.run([*helpers.AGENTARCH, "ui", "--db", str(tmp_path / "none.db")],
+                       capture_output=True, text=True, timeout=60, env=helpers.cli_env())
     assert p.returncode == 2
     assert "none.db: no such store" in p.stderr and len(p.stderr.strip().splitlines()) == 1
     assert "Traceback" not in p.stderr
@@ -232,8 +232,8 @@ def test_cli_refuses_a_busy_port_in_one_line(filled):
     busy = socket.create_server(("127.0.0.1", 0))
     try:
         port = busy.getsockname()[1]
-        p = subprocess.run([sys.executable, "-m", "agentarch.cli.main", "ui", "--db", str(filled[0]),
-                            "--port", str(port)], capture_output=True, text=True, timeout=60)
+        p = subprocess.run([*helpers.AGENTARCH, "ui", "--db", str(filled[0]),
+                            "--port", str(port)], capture_output=True, text=True, timeout=60, env=helpers.cli_env())
     finally:
         busy.close()
     assert p.returncode == 2 and f"cannot listen on 127.0.0.1:{port}" in p.stderr
@@ -242,9 +242,10 @@ def test_cli_refuses_a_busy_port_in_one_line(filled):
 
 def test_an_eval_run_shows_its_designs_on_the_split_it_measured(tmp_path):
     helpers.write_inputs(tmp_path)
-    p = subprocess.run([sys.executable, "-m", "agentarch.cli.main", "eval", "--task", "toy.jsonl", "--metric", "numeric",
+    p = subprocess.run([*helpers.AGENTARCH, "eval", "--task", "toy.jsonl", "--metric", "numeric",
                         "--model", "scripted:rules.json", "--design", "cot", "--design", "direct", "--limit", "6",
-                        "--db", "e.db"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+                        "--db", "e.db"], cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                       env=helpers.cli_env())
     assert p.returncode == 0, p.stderr
     client = TestClient(create_dashboard_app(tmp_path / "e.db"))
     (run,) = client.get("/api/runs").json()

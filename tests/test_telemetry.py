@@ -4,7 +4,6 @@ with tokens and cache hits that add up to what the store recorded. Off (and not 
 without the OTEL_* variables; an unknown exporter is a one-line error."""
 
 import json
-import os
 import sqlite3
 import subprocess
 import sys
@@ -19,10 +18,10 @@ SC = json.dumps({"block": "self_consistency", "params": {"n": 3}, "children": [{
 
 
 def eval_cli(folder, env_extra, limit=2, metric="numeric"):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")} | env_extra
-    return subprocess.run([sys.executable, "-m", "agentarch.cli.main", "eval", "--task", "toy.jsonl", "--metric",
+    return subprocess.run([*helpers.AGENTARCH, "eval", "--task", "toy.jsonl", "--metric",
                            metric, "--model", "scripted:rules.json", "--design", SC, "--limit", str(limit),
-                           "--db", "o.db"], cwd=folder, capture_output=True, text=True, timeout=120, env=env)
+                           "--db", "o.db"], cwd=folder, capture_output=True, text=True, timeout=120,
+                          env=helpers.cli_env(env_extra))
 
 
 def spans_in(text: str) -> list[dict]:
@@ -90,7 +89,7 @@ def test_off_without_the_variables_and_not_imported():
     code = ("import sys; from agentarch.runtime import telemetry as t; m = object(); "
             "assert t.trace_model(m) is m and t.trace_blocks(m) is m; "
             "assert not [k for k in sys.modules if k.startswith('opentelemetry')]; print('off')")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
+    env = helpers.cli_env()
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
     assert p.returncode == 0 and p.stdout.strip() == "off", p.stderr
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
