@@ -7,7 +7,7 @@ import sys
 import typer
 
 from agentarch.cli import (commands_eval, commands_info, commands_route, commands_search, commands_serve,
-                           commands_tasks, commands_team)
+                           commands_tasks, commands_team, commands_ui)
 
 app = typer.Typer(
     name="agentarch",
@@ -25,6 +25,7 @@ commands_search.register(app)
 commands_team.register(app)
 commands_route.register(app)
 commands_serve.register(app)
+commands_ui.register(app)
 
 
 def main() -> None:

@@ -22,6 +22,7 @@ from agentarch.blocks.fingerprint import code_fingerprint
 from agentarch.blocks.spec import DesignSpec
 from agentarch.errors import AgentArchError, BudgetExceeded, ConfigError
 from agentarch.llm.repeat import with_repeat
+from agentarch.runtime import telemetry
 from agentarch.runtime.stats import Interval, bootstrap_mean
 from agentarch.store.db import Store
 from agentarch.store.identity import result_key
@@ -110,7 +111,7 @@ class Evaluator:
     async def run_one(self, design: DesignSpec, block, example, repeat: int = 0) -> ExampleResult:
         metric = self.task.metric
         extract = metric.extractor(example)
-        ctx = Context(model=with_repeat(self.stack.model, repeat), extract=extract,
+        ctx = Context(model=telemetry.trace_model(with_repeat(self.stack.model, repeat)), extract=extract,
                       max_tokens=self.max_tokens, run_code=self.run_code, run_agent=self.run_agent,
                       answer_format=self.answer_format)
         t0 = time.perf_counter()
@@ -159,7 +160,7 @@ class Evaluator:
         Results already stored under the same identity are reused; ``repeat=r`` (r > 0) measures the
         design again without reusing repeat 0's results (the model-call cache decides separately
         whether its calls are sent again)."""
-        block = design.build()
+        block = telemetry.trace_blocks(design.build())
         keys = self.result_keys(design, examples, repeat)
         self.store.put_design(design.id, design.to_json(), design.label())
         if run_id and not repeat:  # a repeat must not overwrite the run's record of the design
@@ -183,7 +184,7 @@ class Evaluator:
                 if budget_hit:
                     return
                 try:
-                    r = await self.run_one(design, block, ex, repeat)
+                    r = await telemetry.example(self.run_one(design, block, ex, repeat), design, ex.id, repeat)
                 except BudgetExceeded as exc:
                     budget_hit.append(exc)
                     return
