@@ -36,6 +36,10 @@ class StoreFull(AgentArchError):
     """The disk holding the store (or SQLite's page limit) is full; what is stored stays valid."""
 
 
+class DesignFailed(AgentArchError):
+    """A design raised while answering a question (a generated agent crashed, a block failed)."""
+
+
 class BudgetExceeded(AgentArchError):
     """A model call would cross the hard budget; it was not sent."""
 

@@ -6,7 +6,8 @@ import sys
 
 import typer
 
-from agentarch.cli import commands_eval, commands_info, commands_route, commands_search, commands_team
+from agentarch.cli import (commands_eval, commands_info, commands_route, commands_search, commands_serve,
+                           commands_tasks, commands_team, commands_ui)
 
 app = typer.Typer(
     name="agentarch",
@@ -18,13 +19,17 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 commands_info.register(app)
+commands_tasks.register(app)
 commands_eval.register(app)
 commands_search.register(app)
 commands_team.register(app)
 commands_route.register(app)
+commands_serve.register(app)
+commands_ui.register(app)
 
 
 def main() -> None:
+    from rich.markup import escape
     from typer._click import exceptions as click  # typer (pinned) carries its own click
 
     from agentarch.cli.common import err
@@ -37,14 +42,15 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except click.UsageError as exc:  # a bad option or value: one line, and where to read more
         where = exc.ctx.command_path.replace(exc.ctx.find_root().info_name, "agentarch", 1) if exc.ctx else "agentarch"
-        err.print(f"[bold red]error:[/] {exc.format_message()}", highlight=False, soft_wrap=True)
-        err.print(f"see: {where} --help", highlight=False)
+        err.print(f"[bold red]error:[/] {escape(exc.format_message())}", highlight=False, soft_wrap=True)
+        err.print(f"see: {escape(where)} --help", highlight=False)
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
-        err.print(f"[bold red]error:[/] {exc.format_message()}", highlight=False, soft_wrap=True)
+        err.print(f"[bold red]error:[/] {escape(exc.format_message())}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except AgentArchError as exc:
-        err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        # escaped: a message may hold brackets ("bigbench:NAME[/SUBTASK]", a JSON value)
+        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(2)
     except (KeyboardInterrupt, click.Abort):
         _exit_now(130)
