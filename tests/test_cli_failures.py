@@ -136,6 +136,8 @@ def test_a_run_whose_model_fails_is_marked_failed_with_the_reason(tmp_path, comm
     assert run["status"] == "failed", run
     kind, data = run["events"][-1]
     assert kind == "failed" and "cannot reach" in data["reason"]
+    shown = cli("runs", run["id"][:8], "--db", str(db), timeout=60)
+    assert shown.returncode == 0 and "failed: " in shown.stdout and "cannot reach" in shown.stdout
 
 
 def test_a_run_that_finishes_is_done_and_a_rerun_resumes_it(tmp_path):

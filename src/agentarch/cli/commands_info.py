@@ -72,6 +72,11 @@ def runs(run_id: Optional[str] = typer.Argument(None, help="Show this run (a pre
     if run is None:
         raise ConfigError(f"no run '{run_id}' in {db}; 'agentarch runs' lists them")
     console.print(f"run {run['id']} ({run['kind']}, {run['status']})")
+    if run["status"] in ("failed", "interrupted"):
+        ended = [e for e in store.events(run["id"]) if e["kind"] == run["status"]]
+        reason = json.loads(ended[-1]["data"]).get("reason") if ended else None
+        if reason:
+            console.print(f"{run['status']}: {reason}", highlight=False, markup=False)
     console.print(f"config: {run['config']}")
     from agentarch.cli.report import summary_table
 
