@@ -15,6 +15,8 @@ import typer
 from agentarch.cli.common import (BaseUrlOpt, ConcurrencyOpt, DbOpt, InputFieldOpt, KeyEnvOpt, MetricOpt, ModelOpt,
                                   ParallelOpt, TargetFieldOpt, budget, console, err, model_stack, sandbox_tools)
 
+from agentarch.search.race import RUNGS
+
 DEFAULT_BASELINES = "direct,cot,cot_sc"
 
 
@@ -50,6 +52,10 @@ def search_cmd(
     val_limit: Optional[int] = typer.Option(None, "--val-limit", help="Use only the first N validation examples."),
     test_limit: Optional[int] = typer.Option(None, "--test-limit", help="Use only the first N test examples."),
     seed: int = typer.Option(0, help="Seed of the split and of the optimizer."),
+    race: bool = typer.Option(True, "--race/--no-race", help="Race designs on growing validation batches "
+                              "(drop the clearly worse early); --no-race measures each on all of validation."),
+    rungs: str = typer.Option(",".join(map(str, RUNGS)), "--rungs",
+                              help="Racing: validation examples at each screening rung, growing (e.g. 8,20)."),
     meta_model: Optional[str] = typer.Option(None, "--meta-model", help="meta/mcts: the model that writes designs (default: --model)."),
     meta_base_url: Optional[str] = typer.Option(None, "--meta-base-url", help="meta/mcts: server of --meta-model."),
     input_field: Optional[str] = InputFieldOpt, target_field: Optional[str] = TargetFieldOpt,
@@ -76,11 +82,13 @@ def search_cmd(
     from agentarch.cli.commands_eval import load_task, reuse_line, run_fingerprint
     from agentarch.errors import ConfigError
     from agentarch.search.pareto import check_objective
+    from agentarch.search.race import RaceConfig, parse_rungs
     from agentarch.search.registry import OPTIMIZERS, optimizer_class
     from agentarch.store.db import Store
     from agentarch.tasks.task import limit as take
 
     check_objective(objective)
+    race_cfg = RaceConfig(rungs=parse_rungs(rungs)) if race else None
     if optimizer not in OPTIMIZERS:
         raise ConfigError(f"unknown optimizer '{optimizer}'; choose one of {', '.join(OPTIMIZERS)}")
     base_specs = parse_baselines(baselines)
@@ -97,7 +105,8 @@ def search_cmd(
               "budget_seconds": budget_seconds, "rounds": rounds, "patience": patience, "objective": objective,
               "lambda": lam, "baselines": names, "blocks": only, "batch": batch, "population": population,
               "val": [e.id for e in val][:3] + [len(val)], "test": len(test), "top_k": top_k,
-              "identity": run_fingerprint(the_task, [*val, *test])}
+              "identity": run_fingerprint(the_task, [*val, *test]),
+              "race": race_cfg.to_dict() if race_cfg else None}
     run_id = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:16]
     store = Store(db)
     resumed = store.run(run_id) is not None
@@ -134,13 +143,18 @@ def search_cmd(
 
 
     result = asyncio.run(_run(the_task, opt, evaluator, test_evaluator, store, run_id, val, test, base_specs,
-                              objective, lam, rounds, patience, top_k, config, budget_calls, meta_stack))
+                              objective, lam, rounds, patience, top_k, config, budget_calls, meta_stack,
+                              race_cfg))
     from agentarch.search.report import write_run_folder
 
     Path(out).mkdir(parents=True, exist_ok=True)
     stats = dict(getattr(opt, "stats", {}) or {})
     folder = write_run_folder(out, result, config, objective, lam, optimizer_stats=stats)
     console.print(result_table(result, the_task.name, len(test)))
+    if result.race and result.race.get("enabled"):
+        from agentarch.cli.race_table import race_table
+
+        console.print(race_table(result.race))
     used = stack.meter.used
     console.print(f"stopped: {result.stop_reason}; search spent {result.spent['calls']} model calls "
                   f"({used.calls} in this process), {result.spent['tokens']} tokens; "
@@ -157,7 +171,7 @@ def search_cmd(
 
 
 async def _run(task, opt, evaluator, test_evaluator, store, run_id, val, test, base_specs, objective, lam,
-               rounds, patience, top_k, config, budget_calls, meta_stack):
+               rounds, patience, top_k, config, budget_calls, meta_stack, race_cfg=None):
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from agentarch.search.loop import run_search
@@ -173,6 +187,9 @@ async def _run(task, opt, evaluator, test_evaluator, store, run_id, val, test, b
                     best = data.get("best") or {}
                     tag = "(replayed) " if data.get("replayed") else ""
                     score = "partial" if not data.get("complete") else f"{data['score']:.3f}"
+                    if data.get("complete") and data.get("full") is False:
+                        rc = data.get("race") or {}
+                        score += f" ({rc.get('outcome', 'stopped')} at {data.get('n')}/{rc.get('of', '?')})"
                     progress.console.print(
                         f"  r{data.get('round', 0):<2} {tag}{data['label'][:60]:<60} val {score}  "
                         f"tok/ex {data['tokens']:.0f}", highlight=False)
@@ -189,7 +206,8 @@ async def _run(task, opt, evaluator, test_evaluator, store, run_id, val, test, b
 
             return await run_search(task, opt, evaluator, store, run_id, val=val, test=test, baselines=base_specs,
                                     objective=objective, lam=lam, max_rounds=rounds, patience=patience,
-                                    on_event=on_event, test_evaluator=test_evaluator, top_k=top_k, config=config)
+                                    on_event=on_event, test_evaluator=test_evaluator, top_k=top_k, config=config,
+                                    race=race_cfg)
     finally:
         await evaluator.stack.aclose()
         if test_evaluator.stack is not evaluator.stack:

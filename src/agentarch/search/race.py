@@ -117,7 +117,7 @@ def paired_verdict(mine: dict, theirs: dict, ids: Sequence[str], objective: str,
     b = [example_value(theirs[i], objective, lam) for i in common]
     cmp = paired_bootstrap(a, b, confidence=confidence)
     return {"mean": cmp.diff.mean, "low": cmp.diff.low, "high": cmp.diff.high, "n": len(common),
-            "worse": cmp.diff.high < 0}
+            "worse": cmp.diff.high <= 0}
 
 
 def tokens_per_example(results: dict) -> float:
