@@ -187,3 +187,50 @@ def test_optimizers_see_partial_scores_marked(tmp_path):
     assert (direct, True, 8) in seen[0]  # dropped at the first rung, seen as such
     assert any(not partial and n == len(parts.val) for _, partial, n in seen[0])
     assert res.best.candidate.spec.params == {"instruction": "careful"} and not res.best.partial
+
+
+def raced_with(tmp_path, opt, rounds=4):
+    store = Store(tmp_path / "t.db")
+    task = toy.task(120)
+    parts = task.split(seed=0)
+    ev = Evaluator(task, stack(toy.model(), store, Budget(calls=3000)), store, run_code=toy.no_code,
+                   run_agent=toy.no_agent)
+    return asyncio.run(run_search(task, opt, ev, store, "run", val=parts.val, test=[],
+                                  baselines=baselines(["direct", "cot"]), max_rounds=rounds, patience=rounds,
+                                  race=RaceConfig(coverage=False)))
+
+
+def test_mcts_races(tmp_path):
+    from agentarch.search.mcts import WorkflowMCTS
+
+    opt = WorkflowMCTS(SearchEnv(rng=random.Random(0), meta=None))  # random edits of the best baseline
+    res = raced_with(tmp_path, opt, rounds=6)
+    rows = [d for d in res.race["designs"] if d["origin"] == "mcts"]
+    assert len(rows) == 6 and {d["outcome"] for d in rows} <= {"full", "dropped", "cut"}
+    assert res.best is not None and not res.best.partial and res.best.n == res.race["val"]
+    assert opt.tree(res.history + res.screened)[0].block == "cot"  # the root is the fully measured best baseline
+
+
+def test_meta_races_and_sees_dropped_agents_marked(tmp_path):
+    from agentarch.llm.scripted import ScriptedModel
+    from agentarch.search.meta import MetaAgentSearch
+    from agentarch.blocks.context import Context
+
+    replies = iter(range(1000))
+
+    def respond(req):  # a new (failing: the toy runs no agents) code agent each time
+        k = next(replies)
+        return (f"THOUGHT: idea {k}\nNAME: agent{k}\n```python\nasync def forward(inputs, ctx):\n"
+                f"    return await ctx.ask('Variant {k}: ' + inputs)\n```\n")
+
+    meta_model = ScriptedModel(respond)
+    opt = MetaAgentSearch(SearchEnv(rng=random.Random(0), meta=Context(meta_model),
+                                    task_description="Report the number."))
+    res = raced_with(tmp_path, opt, rounds=3)
+    rows = [d for d in res.race["designs"] if d["origin"] == "meta"]
+    assert rows and all(d["outcome"] == "dropped" and d["n"] == 8 for d in rows)  # they score 0 at once
+    asked = [r.messages[-1]["content"] for r in meta_model.calls if "Archive (best agents" in r.messages[-1]["content"]]
+    assert len(asked) == 3
+    marked = [line for line in asked[-1].splitlines() if "stopped early by racing" in line]
+    assert any("direct" in line for line in marked)  # the dropped baseline, marked as partial
+    assert any("agent" in line for line in marked)  # and a dropped generated agent
