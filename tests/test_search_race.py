@@ -19,7 +19,7 @@ from agentarch.llm.client import stack
 from agentarch.runtime.evaluator import Evaluator
 from agentarch.search.base import Candidate, Optimizer, SearchEnv
 from agentarch.search.loop import run_search
-from agentarch.search.race import (SHARES, RaceConfig, affordable, cheapest_first, family_designs, parse_rungs)
+from agentarch.search.race import (FLOOR_CALLS, SHARES, RaceConfig, affordable, cheapest_first, family_designs, parse_rungs)
 from agentarch.search.registry import make_optimizer
 from agentarch.search.space import Space
 from agentarch.store.db import Store
@@ -111,12 +111,13 @@ def test_a_candidate_twenty_times_as_costly_is_cut_at_its_share(tmp_path):
 
 
 def test_a_share_smaller_than_one_example_is_a_hard_cap(tmp_path):
-    # 40 calls: cot takes 12 for validation, 28 left, a share of 2.8 calls; one example costs 20
-    res, store, parts, model = search(tmp_path / "a", calls=40, base=("cot",), designs=[COSTLY],
+    # 60 calls: cot takes 12 for validation, 48 left, a share of 4.8 calls, raised to the floor of one
+    # call per example of the first rung (8); one example of the costly design makes 20
+    res, store, parts, model = search(tmp_path / "a", calls=60, base=("cot",), designs=[COSTLY],
                                       race=RaceConfig(coverage=False), rounds=2)
     row = next(d for d in res.race["designs"] if d["design"] == COSTLY.id)
-    assert row["outcome"] == "cut" and row["n"] == 0
-    assert 0 < row["calls_sent"] <= int(SHARES[0] * row["cap_calls"])
+    assert row["outcome"] == "cut" and row["n"] == 0 and row["cap_calls"] == 48
+    assert 0 < row["calls_sent"] <= FLOOR_CALLS * RaceConfig().rungs[0]
     assert res.stop_reason != "budget"  # the cut was its share, not the search budget
 
 
@@ -155,9 +156,9 @@ def test_baselines_race_and_only_survivors_get_the_whole_validation_split(tmp_pa
 
 def test_rerun_of_a_raced_search_replays_without_sending_a_call(tmp_path):
     folder = tmp_path / "a"
-    first, store, parts, model = search(folder, optimizer="evolve", calls=600, n=120, race=RaceConfig(), rounds=8)
-    assert model.calls and first.race["cut"] + first.race["dropped"] > 0
-    again, store2, _, model2 = search(folder, optimizer="evolve", calls=600, n=120, race=RaceConfig(), rounds=8)
+    first, store, parts, model = search(folder, optimizer="evolve", calls=800, n=120, race=RaceConfig(), rounds=8)
+    assert model.calls and first.race["cut"] > 0 and first.race["dropped"] > 0 and first.stop_reason == "rounds"
+    again, store2, _, model2 = search(folder, optimizer="evolve", calls=800, n=120, race=RaceConfig(), rounds=8)
     assert model2.calls == []  # nothing paid twice
     assert [d["design"] for d in again.race["designs"]] == [d["design"] for d in first.race["designs"]]
     assert [(d["outcome"], d["n"]) for d in again.race["designs"]] == \

@@ -9,7 +9,8 @@ F-race and irace (Birattari et al., 2002; Lopez-Ibanez et al., 2016) and the min
 DSPy's MIPROv2 (Opsahl-Ong et al., 2024); the procedure here is our own.
 
 Two guards keep one candidate from eating the budget. Before it survives rung k, a candidate may
-spend at most ``SHARES[k]`` of the budget that was left when its race began; it is measured on one
+spend at most ``SHARES[k]`` of the budget that was left when its race began (never less than
+``FLOOR_CALLS`` calls per example of the rung); it is measured on one
 example, then on the first ``PROBE``, and the calls (and tokens) per example measured so far decide
 how many more examples it can pay for. The meter enforces the same share as a hard cap, so even a
 first example that costs more than the share is not paid beyond it. A candidate stopped by its
@@ -41,6 +42,8 @@ from agentarch.runtime.stats import paired_bootstrap
 RUNGS = (8, 20)  # validation examples (a prefix of the split) at each screening rung; then the whole split
 SHARES = (0.1, 0.25)  # before surviving rung k, a candidate spends at most SHARES[k] of the budget left
 #                       when its race began (a rung beyond the list uses the last share)
+FLOOR_CALLS = 1  # a share never pays less than this many calls per example of its rung, so a one-call
+#                 design is always screened, however small the budget
 PROBE = 3  # examples measured before the first rung is extended: one alone, then up to PROBE
 CONFIDENCE = (0.8, 0.9, 0.95)  # after rung k, dropped when the two-sided CONFIDENCE[k] paired interval
 #                               of (candidate - rival) lies wholly below 0 (looser on small rungs: a
@@ -261,7 +264,7 @@ class Race:
         share = self.cfg.share(i, self.sizes)
         if share is None:
             return None, None
-        return (None if lane.cap_calls is None else share * lane.cap_calls,
+        return (None if lane.cap_calls is None else max(share * lane.cap_calls, FLOOR_CALLS * self.sizes[i]),
                 None if lane.cap_tokens is None else share * lane.cap_tokens)
 
     async def advance(self, lane: Lane, i: int) -> bool:
