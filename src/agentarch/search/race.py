@@ -208,6 +208,7 @@ class Lane:
     outcome: str = ""  # "full", "dropped", "cut", "budget"
     steps: list = field(default_factory=list)  # the example counts it was measured on, in order
     plan: list | None = None  # the steps a resumed run replays (recorded when its race ended)
+    plan_outcome: str = ""  # how that recorded race ended
     versus: dict | None = None  # the last paired comparison: rival, diff interval
     summary: object = None  # the evaluator's summary for the examples measured
 
@@ -258,7 +259,7 @@ class Race:
         else:
             lane.cap_calls, lane.cap_tokens = self.left()
         if ended is not None and "steps" in ended:
-            lane.plan = list(ended["steps"])
+            lane.plan, lane.plan_outcome = list(ended["steps"]), ended.get("outcome", "")
 
     def _caps(self, lane: Lane, i: int) -> tuple[float | None, float | None]:
         share = self.cfg.share(i, self.sizes)
@@ -275,6 +276,9 @@ class Race:
         while lane.n < target:
             if lane.plan is not None:  # a resumed run: the steps the first run took (all cached)
                 want = next((k for k in lane.plan if lane.n < k <= target), lane.n)
+                if want <= lane.n and lane.plan_outcome == "budget":  # where the search budget ran out
+                    lane.outcome = "budget"
+                    return False
             else:
                 want = next(k for k in (1, self.cfg.probe, target) if k > lane.n)
                 want = min(want, target, affordable(lane.n, lane.calls_sent, lane.tokens_sent, cap_calls, cap_tokens))
