@@ -3,8 +3,10 @@
 A candidate is measured on a growing prefix of the validation split (the rungs below, then the whole
 split) and after each rung it is compared with the incumbent -- the best design measured on the whole
 split so far -- by a paired bootstrap over the same examples (the statistics of ``runtime/stats.py``).
-A candidate significantly worse is dropped at that rung; a survivor goes on to the next one and, at
-the end, to the whole validation set. Ideas from successive halving / Hyperband (Li et al., 2018),
+A candidate is dropped at that rung when the upper end of the interval of (candidate - incumbent)
+is not above 0: it is significantly worse, or it has not been better on a single example so far, so
+more examples cannot make it the new best. A survivor goes on to the next rung and, at the end, to
+the whole validation set; a design that reached the whole split is kept whatever its score. Ideas from successive halving / Hyperband (Li et al., 2018),
 F-race and irace (Birattari et al., 2002; Lopez-Ibanez et al., 2016) and the minibatch evaluation of
 DSPy's MIPROv2 (Opsahl-Ong et al., 2024); the procedure here is our own.
 
@@ -18,8 +20,13 @@ share is "cut": it was screened on fewer examples, and the report says so.
 
 Every batch is raced together: all its candidates are screened on the first rung (cheapest first
 for the coverage batch), then the survivors go on in order of their first-rung value. With no
-incumbent yet (the first batch), the leader of the first rung is measured on the whole split and
-becomes the incumbent; baselines race like every other design.
+incumbent yet (the first batch), the leader of the first rung is the rival of the others there and
+the first to be measured on the whole split (it becomes the incumbent); baselines race like every
+other design. With the ``pareto`` objective a candidate is compared only with front designs that
+are no more costly per example, and with ``cost-aware`` the paired values include the token cost.
+
+A resumed search replays each recorded race: the caps come from the recorded proposal and the
+steps (example counts) from the recorded outcome, so it takes the same decisions without a call.
 
 Coverage: before the optimizer proposes anything, one default design of every block family of the
 typed space (a leaf alone; a composite around ``cot``) joins the baselines' batch, so every family
@@ -46,8 +53,8 @@ FLOOR_CALLS = 1  # a share never pays less than this many calls per example of i
 #                 design is always screened, however small the budget
 PROBE = 3  # examples measured before the first rung is extended: one alone, then up to PROBE
 CONFIDENCE = (0.8, 0.9, 0.95)  # after rung k, dropped when the two-sided CONFIDENCE[k] paired interval
-#                               of (candidate - rival) lies wholly below 0 (looser on small rungs: a
-#                               candidate that is probably worse is not worth 20 more examples)
+#                               of (candidate - rival) does not reach above 0 (looser on small rungs:
+#                               a candidate that is probably worse is not worth 20 more examples)
 COVERAGE_CHILD = "cot"  # what a composite block wraps in the coverage batch
 DRY_RUN_SECONDS = 5.0  # a dry run that takes longer is ordered last
 
@@ -110,9 +117,10 @@ def example_value(result, objective: str, lam: float) -> float:
 
 
 def paired_verdict(mine: dict, theirs: dict, ids: Sequence[str], objective: str, lam: float,
-                   confidence: float = CONFIDENCE) -> dict | None:
+                   confidence: float = CONFIDENCE[-1]) -> dict | None:
     """The paired difference (mine - theirs) on the examples ``ids`` both have, or None when they
-    share none: ``{"mean", "low", "high", "n", "worse"}``; ``worse`` when the interval lies below 0."""
+    share none: ``{"mean", "low", "high", "n", "worse"}``; ``worse`` when the interval does not reach
+    above 0 (significantly worse, or never better)."""
     common = [i for i in ids if i in mine and i in theirs]
     if not common:
         return None
