@@ -19,7 +19,8 @@ from agentarch.llm.client import stack
 from agentarch.runtime.evaluator import Evaluator
 from agentarch.search.base import Candidate, Optimizer, SearchEnv
 from agentarch.search.loop import run_search
-from agentarch.search.race import (FLOOR_CALLS, SHARES, RaceConfig, affordable, cheapest_first, family_designs, parse_rungs)
+from agentarch.search.race import (FLOOR_CALLS, SHARES, RaceConfig, affordable, cheapest_first, family_designs,
+                                    parse_rungs)
 from agentarch.search.registry import make_optimizer
 from agentarch.search.space import Space
 from agentarch.store.db import Store
@@ -150,7 +151,8 @@ def test_baselines_race_and_only_survivors_get_the_whole_validation_split(tmp_pa
     assert rows["cot"]["outcome"] == "full" and rows["cot"]["n"] == len(parts.val)
     assert rows["direct"]["outcome"] == "dropped" and rows["direct"]["n"] < len(parts.val)
     assert rows["direct"]["versus"]["high"] <= 0
-    assert {s.candidate.spec.label() for s in res.history} == {r["label"] for r in rows.values() if r["outcome"] == "full"}
+    full = {r["label"] for r in rows.values() if r["outcome"] == "full"}
+    assert {s.candidate.spec.label() for s in res.history} == full
     assert res.race["screened"] == 3 and res.race["reached_full"] == len(res.history)
 
 

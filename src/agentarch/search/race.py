@@ -6,8 +6,8 @@ split so far -- by a paired bootstrap over the same examples (the statistics of 
 A candidate is dropped at that rung when the upper end of the interval of (candidate - incumbent)
 is not above 0: it is significantly worse, or it has not been better on a single example so far, so
 more examples cannot make it the new best. A survivor goes on to the next rung and, at the end, to
-the whole validation set; a design that reached the whole split is kept whatever its score. Ideas from successive halving / Hyperband (Li et al., 2018),
-F-race and irace (Birattari et al., 2002; Lopez-Ibanez et al., 2016) and the minibatch evaluation of
+the whole validation set; a design that reached the whole split is kept whatever its score. Ideas
+from successive halving / Hyperband (Li et al., 2018), F-race and irace (Birattari et al., 2002; Lopez-Ibanez et al., 2016) and the minibatch evaluation of
 DSPy's MIPROv2 (Opsahl-Ong et al., 2024); the procedure here is our own.
 
 Two guards keep one candidate from eating the budget. Before it survives rung k, a candidate may
