@@ -4,11 +4,12 @@ A candidate is measured on a growing prefix of the validation split (the rungs b
 split) and after each rung it is compared with the incumbent -- the best design measured on the whole
 split so far -- by a paired bootstrap over the same examples (the statistics of ``runtime/stats.py``).
 A candidate is dropped at that rung when the upper end of the interval of (candidate - incumbent)
-is not above 0: it is significantly worse, or it has not been better on a single example so far, so
-more examples cannot make it the new best. A survivor goes on to the next rung and, at the end, to
-the whole validation set; a design that reached the whole split is kept whatever its score. Ideas
-from successive halving / Hyperband (Li et al., 2018), F-race and irace (Birattari et al., 2002; Lopez-Ibanez et al., 2016) and the minibatch evaluation of
-DSPy's MIPROv2 (Opsahl-Ong et al., 2024); the procedure here is our own.
+is not above 0: it is significantly worse, or it has not been better on a single example so far and
+so gives no sign that more examples would make it the new best. A survivor goes on to the next rung
+and, at the end, to the whole validation set; a design that reached the whole split is kept
+whatever its score. Ideas from successive halving / Hyperband (Li et al., 2018), F-race and irace
+(Birattari et al., 2002; Lopez-Ibanez et al., 2016) and the minibatch evaluation of DSPy's MIPROv2
+(Opsahl-Ong et al., 2024); the procedure here is our own.
 
 Two guards keep one candidate from eating the budget. Before it survives rung k, a candidate may
 spend at most ``SHARES[k]`` of the budget that was left when its race began (never less than
