@@ -93,6 +93,31 @@ def _baselines(value: Any) -> dict[str, DesignSpec]:
                       f"not {type(value).__name__}")
 
 
+def _race(value: Any):
+    """``race`` as a ``RaceConfig`` (None: no racing): True (the defaults of ``search/race.py``),
+    False/None, a ``RaceConfig``, a comma list of rungs ("8,20") or a dict of its fields."""
+    from agentarch.search.race import RaceConfig, parse_rungs
+
+    if value is True:
+        return RaceConfig()
+    if value is False or value is None:
+        return None
+    if isinstance(value, RaceConfig):
+        return value
+    if isinstance(value, str):
+        return RaceConfig(rungs=parse_rungs(value))
+    if isinstance(value, dict):
+        known = set(RaceConfig.__dataclass_fields__)
+        unknown = sorted(set(value) - known)
+        if unknown:
+            raise ConfigError(f"race: unknown field(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+        given = {k: tuple(v) if isinstance(v, (list, tuple)) else v for k, v in value.items()}
+        if "rungs" in given:
+            given["rungs"] = parse_rungs(",".join(map(str, given["rungs"])))
+        return RaceConfig(**given)
+    raise ConfigError(f"race must be true/false, a comma list of rungs or a dict, not {type(value).__name__}")
+
+
 def _blocks(value: Any) -> Optional[list[str]]:
     if value is None or value == "":
         return None
@@ -123,6 +148,7 @@ class SearchPlan:
     rounds: int
     patience: int
     top_k: int
+    race: Any = None  # search.race.RaceConfig, or None: every design measured on all of validation
 
     @property
     def stack(self):
@@ -139,7 +165,8 @@ class SearchPlan:
                                       val=self.val, test=self.test, baselines=self.baselines,
                                       objective=self.objective, lam=self.lam, max_rounds=self.rounds,
                                       patience=self.patience, on_event=on_event,
-                                      test_evaluator=self.test_evaluator, top_k=self.top_k, config=self.config)
+                                      test_evaluator=self.test_evaluator, top_k=self.top_k, config=self.config,
+                                      race=self.race)
         finally:
             await self.aclose()
         stats = dict(getattr(self.optimizer, "stats", {}) or {})
@@ -168,7 +195,7 @@ def plan_search(task: Any, optimizer: str = DEFAULTS["optimizer"], budget: Any =
                 seed: int = DEFAULTS["seed"], optimizer_options: Optional[dict] = None,
                 meta_model: Any = None, test_budget: Any = None, concurrency: int = DEFAULTS["concurrency"],
                 input_field: Optional[str] = None, target_field: Optional[str] = None,
-                metric: Optional[str] = None) -> SearchPlan:
+                metric: Optional[str] = None, race: Any = True) -> SearchPlan:
     """Build a search (see ``asearch`` for the arguments) without running it. Every user mistake
     — unknown optimizer, bad option, unknown block or baseline, empty split — fails here, before
     a model is loaded."""
@@ -215,6 +242,9 @@ def plan_search(task: Any, optimizer: str = DEFAULTS["optimizer"], budget: Any =
         config["budget_dollars"] = search_budget.dollars
     if extra:
         config["options"] = extra
+    race_cfg = _race(race)
+    if race_cfg is not None:
+        config["race"] = race_cfg.to_dict()
     run_id = run_id_of(config)
 
     store = Store(db_path(db))
@@ -238,7 +268,7 @@ def plan_search(task: Any, optimizer: str = DEFAULTS["optimizer"], budget: Any =
                                                        run_code=run_code, run_agent=run_agent)
     opt = cls(env, options)
     return SearchPlan(the_task, optimizer, opt, config, run_id, resumed, store, val, test, parts.train, base_specs,
-                      evaluator, test_evaluator, meta_stack, objective, lam, rounds, patience, top_k)
+                      evaluator, test_evaluator, meta_stack, objective, lam, rounds, patience, top_k, race_cfg)
 
 
 async def asearch(task: Any, optimizer: str = DEFAULTS["optimizer"], budget: Any = None, *, model: Any = None,
@@ -249,7 +279,7 @@ async def asearch(task: Any, optimizer: str = DEFAULTS["optimizer"], budget: Any
                   test_limit: Optional[int] = None, seed: int = DEFAULTS["seed"],
                   optimizer_options: Optional[dict] = None, meta_model: Any = None, test_budget: Any = None,
                   concurrency: int = DEFAULTS["concurrency"], out: Any = None,
-                  on_event: Optional[EventFn] = None) -> SearchRun:
+                  on_event: Optional[EventFn] = None, race: Any = True) -> SearchRun:
     """Search designs for ``task`` with ``optimizer`` (evolve, tpe, random, meta, mcts), selecting on
     the validation split, then re-measure the best ones and the best baseline on the untouched
     test split. ``budget`` caps the search (an int is model calls; or ``{"calls", "tokens",
@@ -259,11 +289,12 @@ async def asearch(task: Any, optimizer: str = DEFAULTS["optimizer"], budget: Any
     edits with (its root is still the best baseline); ``meta_model`` writes designs
     for meta/mcts (default: ``model``). Rerunning the same search resumes from ``db``. ``out``
     also writes ``out/<run_id>/report.json`` and ``anytime.png``; ``on_event(kind, data)`` sees
-    every event."""
+    every event. ``race`` (default on) races designs on growing validation batches
+    (``search/race.py``: True, False, rungs like "8,20", a ``RaceConfig`` or a dict of its fields)."""
     plan = plan_search(task, optimizer, budget, model=model, db=db, baselines=baselines, blocks=blocks,
                        rounds=rounds, patience=patience, objective=objective, lam=lam, top_k=top_k,
                        val_limit=val_limit, test_limit=test_limit, seed=seed, optimizer_options=optimizer_options,
-                       meta_model=meta_model, test_budget=test_budget, concurrency=concurrency)
+                       meta_model=meta_model, test_budget=test_budget, concurrency=concurrency, race=race)
     try:
         return await plan.run(on_event, out)
     finally:
@@ -277,13 +308,13 @@ def search(task: Any, optimizer: str = DEFAULTS["optimizer"], budget: Any = None
            top_k: int = DEFAULTS["top_k"], val_limit: Optional[int] = None, test_limit: Optional[int] = None,
            seed: int = DEFAULTS["seed"], optimizer_options: Optional[dict] = None, meta_model: Any = None,
            test_budget: Any = None, concurrency: int = DEFAULTS["concurrency"], out: Any = None,
-           on_event: Optional[EventFn] = None) -> SearchRun:
+           on_event: Optional[EventFn] = None, race: Any = True) -> SearchRun:
     """The synchronous twin of ``asearch`` (same arguments); works inside a notebook's loop too."""
     return run_sync(asearch(task, optimizer, budget, model=model, db=db, baselines=baselines, blocks=blocks,
                             rounds=rounds, patience=patience, objective=objective, lam=lam, top_k=top_k,
                             val_limit=val_limit, test_limit=test_limit, seed=seed,
                             optimizer_options=optimizer_options, meta_model=meta_model, test_budget=test_budget,
-                            concurrency=concurrency, out=out, on_event=on_event))
+                            concurrency=concurrency, out=out, on_event=on_event, race=race))
 
 
 __all__ = ["Model", "SearchPlan", "SearchRun", "asearch", "plan_search", "search"]

@@ -12,6 +12,8 @@ from rich.markup import escape
 from agentarch.cli.common import (BaseUrlOpt, ConcurrencyOpt, DbOpt, InputFieldOpt, KeyEnvOpt, MetricOpt, ModelOpt,
                                   ParallelOpt, TargetFieldOpt, budget, console, err)
 
+from agentarch.search.race import RUNGS
+
 DEFAULT_BASELINES = "direct,cot,cot_sc"
 
 
@@ -41,6 +43,10 @@ def search_cmd(
     val_limit: Optional[int] = typer.Option(None, "--val-limit", min=1, help="Use only the first N validation examples."),
     test_limit: Optional[int] = typer.Option(None, "--test-limit", min=0, help="Use only the first N test examples."),
     seed: int = typer.Option(0, min=0, help="Seed of the split and of the optimizer."),
+    race: bool = typer.Option(True, "--race/--no-race", help="Race designs on growing validation batches "
+                              "(drop the clearly worse early); --no-race measures each on all of validation."),
+    rungs: str = typer.Option(",".join(map(str, RUNGS)), "--rungs",
+                              help="Racing: validation examples at each screening rung, growing (e.g. 8,20)."),
     meta_model: Optional[str] = typer.Option(None, "--meta-model", help="meta/mcts: the model that writes designs (default: --model)."),
     meta_base_url: Optional[str] = typer.Option(None, "--meta-base-url", help="meta/mcts: server of --meta-model."),
     option: List[str] = typer.Option([], "--option", help="An optimizer option KEY=VALUE (repeatable), e.g. "
@@ -69,10 +75,12 @@ def search_cmd(
     evaluations come from --db, proposals replay from the seed.
     """
     from agentarch.api.search import plan_search
+    from agentarch.search.race import RaceConfig, parse_rungs
     from agentarch.cli.commands_eval import load_task, reuse_line
     from agentarch.cli.common import cli_model, parse_options
     from agentarch.search.registry import optimizer_class
 
+    race_cfg = RaceConfig(rungs=parse_rungs(rungs)) if race else None
     fields = optimizer_class(optimizer).Options.model_fields
     options = {k: v for k, v in (("batch", batch), ("population", population)) if k in fields}
     options.update(parse_options(option))
@@ -84,7 +92,7 @@ def search_cmd(
                        blocks=blocks, rounds=rounds, patience=patience, objective=objective, lam=lam, top_k=top_k,
                        val_limit=val_limit, test_limit=test_limit, seed=seed, optimizer_options=options,
                        meta_model=meta, test_budget=budget(test_budget_calls, None, None, None),
-                       concurrency=concurrency)
+                       concurrency=concurrency, race=race_cfg)
     stack, test_stack = plan.evaluator.stack, plan.test_evaluator.stack
     err.print(f"run {plan.run_id}{' (resuming)' if plan.resumed else ''}: {optimizer} on '{plan.task.name}' "
               f"(val {len(plan.val)}, test {len(plan.test)}, train {len(plan.train)}) with {stack.id}"
@@ -96,6 +104,10 @@ def search_cmd(
         run = asyncio.run(_run(plan, budget_calls, out))
     result, stats = run.result, run.stats
     console.print(result_table(result, plan.task.name, len(plan.test)))
+    if result.race and result.race.get("enabled"):
+        from agentarch.cli.race_table import race_table
+
+        console.print(race_table(result.race))
     used = stack.meter.used
     console.print(f"stopped: {result.stop_reason}; search spent {result.spent['calls']} model calls "
                   f"({used.calls} in this process), {result.spent['tokens']} tokens; "
@@ -124,7 +136,11 @@ async def _run(plan, budget_calls, out):
             if kind == "evaluated":
                 best = data.get("best") or {}
                 tag = "(replayed) " if data.get("replayed") else ""
-                score = "partial" if not data.get("complete") else f"{data['score']:.3f}"
+                score = ("partial" if not data.get("complete") else
+                         "-" if data.get("score") is None else f"{data['score']:.3f}")
+                if data.get("complete") and data.get("full") is False:
+                    rc = data.get("race") or {}
+                    score += f" ({rc.get('outcome', 'stopped')} at {data.get('n')}/{rc.get('of', '?')})"
                 progress.console.print(
                     f"  r{data.get('round', 0):<2} {tag}{escape(data['label'][:60]):<60} val {score}  "
                     f"tok/ex {data['tokens']:.0f}", highlight=False)
