@@ -62,7 +62,9 @@ def test_run_detail_curve_front_and_designs(filled, client):
                  stored(db, "SELECT data FROM events WHERE run_id=? AND kind='evaluated' ORDER BY ts", run_id)]
     assert [p["design"] for p in d["curve"]] == [e["design"] for e in evaluated] and len(evaluated) >= 3
     bests = [p["best"] for p in d["curve"]]
-    assert bests == sorted(bests)  # best-so-far never falls (objective: accuracy)
+    known = [b for b in bests if b is not None]  # none before a design is measured on all of validation
+    assert known and bests[len(bests) - len(known):] == known  # once there, it stays
+    assert known == sorted(known)  # best-so-far never falls (objective: accuracy)
     assert [p["calls"] for p in d["curve"]] == sorted(p["calls"] for p in d["curve"])
     assert bests[-1] == d["run"]["best"]["score"]
 
@@ -107,7 +109,7 @@ def test_design_tree_lineage_and_results(filled, client):
 
     rows = stored(db, "SELECT key, score FROM results WHERE design_id=? AND task='toy'", child["design"])
     assert {r["key"]: r["score"] for r in rows} == {r["key"]: r["score"] for r in g["results"]}
-    assert len(rows) >= 12  # the validation examples, and the test ones when promoted
+    assert rows  # the validation examples it was raced on, and the test ones when promoted
 
 
 def test_trace_lists_every_call_per_block_with_tokens_and_cache_hits(filled, client):

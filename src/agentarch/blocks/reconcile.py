@@ -27,7 +27,7 @@ def recalibrate(p: float) -> float:
 
 class ReconcileParams(Params):
     personas: tuple[str, ...] = Field(("Mathematician", "Careful Analyst", "Teacher"), min_length=1)
-    rounds: int = Field(2, ge=1)
+    rounds: int = Field(2, ge=0)  # 0: the initial answers vote at once
     temperature: float = Field(0.7, ge=0)
     max_tokens: int = Field(320, ge=1)
 
