@@ -16,6 +16,9 @@ from agentarch.cli.common import (BaseUrlOpt, ConcurrencyOpt, DbOpt, InputFieldO
                                   ParallelOpt, TargetFieldOpt, budget, console, err, model_stack, sandbox_tools)
 
 DEFAULT_BASELINES = "direct,cot,cot_sc"
+TYPED = ("evolve", "tpe", "random")  # optimizers over the typed space (demos and instructions apply)
+DEFAULT_DEMOS = 8  # --bootstrap-demos for a typed-space search
+DEFAULT_INSTRUCTIONS = 3  # --propose-instructions for a typed-space search
 
 
 def register(app: typer.Typer) -> None:
@@ -50,8 +53,16 @@ def search_cmd(
     val_limit: Optional[int] = typer.Option(None, "--val-limit", help="Use only the first N validation examples."),
     test_limit: Optional[int] = typer.Option(None, "--test-limit", help="Use only the first N test examples."),
     seed: int = typer.Option(0, help="Seed of the split and of the optimizer."),
-    meta_model: Optional[str] = typer.Option(None, "--meta-model", help="meta/mcts: the model that writes designs (default: --model)."),
-    meta_base_url: Optional[str] = typer.Option(None, "--meta-base-url", help="meta/mcts: server of --meta-model."),
+    meta_model: Optional[str] = typer.Option(None, "--meta-model", help="meta/mcts: the model that writes designs; evolve/tpe/random: the model that proposes instructions (default: --model)."),
+    meta_base_url: Optional[str] = typer.Option(None, "--meta-base-url", help="Server of --meta-model."),
+    bootstrap_demos: Optional[int] = typer.Option(
+        None, "--bootstrap-demos",
+        help=f"evolve/tpe/random: few-shot demos bootstrapped from the model's own correct chain-of-thought on "
+             f"training examples, before the search (default {DEFAULT_DEMOS}; 0: labeled training pairs instead)."),
+    propose_instructions: Optional[int] = typer.Option(
+        None, "--propose-instructions",
+        help=f"evolve/tpe/random: instructions the meta model proposes from training questions answered wrongly, "
+             f"searched as values of cot's and direct's instruction (default {DEFAULT_INSTRUCTIONS}; 0: none)."),
     input_field: Optional[str] = InputFieldOpt, target_field: Optional[str] = TargetFieldOpt,
     metric: Optional[str] = MetricOpt,
     model: str = ModelOpt, base_url: Optional[str] = BaseUrlOpt, api_key_env: str = KeyEnvOpt,
@@ -68,6 +79,12 @@ def search_cmd(
       agentarch search --task word_problems --optimizer tpe --objective cost-aware --lambda 0.1 --budget-calls 400
 
       agentarch search --task data.jsonl --optimizer meta --meta-model gpt-4o-mini --meta-base-url https://api.openai.com/v1
+
+      agentarch search --task word_problems --bootstrap-demos 8 --propose-instructions 3 --budget-calls 200
+
+    Before a typed-space search (evolve, tpe, random) the model's own correct chain-of-thought on
+    training examples becomes few-shot demos, and instructions proposed from its wrong answers become
+    values of the instruction parameters; both are paid from --budget-calls once per run.
 
     Validation selects, test (never seen by the search) reports. Rerunning the same command resumes:
     evaluations come from --db, proposals replay from the seed.
@@ -91,12 +108,14 @@ def search_cmd(
     if not val:
         raise ConfigError(f"the validation split of '{the_task.name}' is empty")
     only = [b.strip() for b in blocks.split(",")] if blocks else None
+    n_demos, n_instructions = _proposal_counts(optimizer, bootstrap_demos, propose_instructions)
 
     config = {"task": the_task.name, "metric": the_task.metric.name, "optimizer": optimizer, "seed": seed, "model": _model_id(model, base_url),
               "meta_model": meta_model, "budget_calls": budget_calls, "budget_tokens": budget_tokens,
               "budget_seconds": budget_seconds, "rounds": rounds, "patience": patience, "objective": objective,
               "lambda": lam, "baselines": names, "blocks": only, "batch": batch, "population": population,
               "val": [e.id for e in val][:3] + [len(val)], "test": len(test), "top_k": top_k,
+              "bootstrap_demos": n_demos, "propose_instructions": n_instructions,
               "identity": run_fingerprint(the_task, [*val, *test])}
     run_id = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:16]
     store = Store(db)
@@ -116,8 +135,14 @@ def search_cmd(
     meta_stack = None
     env = SearchEnv(rng=random.Random(seed), train=parts.train, task_description=the_task.description,
                     options={"objective": objective, "lambda": lam, "batch": batch, "population": population})
-    if optimizer in ("evolve", "tpe", "random"):
+    before_search = None
+    if optimizer in TYPED:
         env.options["space"] = Space.from_registry(train=parts.train, only=only)
+        if n_demos or n_instructions:
+            if n_instructions and (meta_model or meta_base_url):
+                meta_stack = model_stack(meta_model or model, meta_base_url, api_key_env, store, None, parallel)
+            before_search = _proposer(env.options["space"], evaluator, store, run_id, parts.train, the_task,
+                                      n_demos, n_instructions, meta_stack or stack, budget_calls)
     if optimizer in ("meta", "mcts"):
         if meta_model or meta_base_url:
             meta_stack = model_stack(meta_model or model, meta_base_url, api_key_env, store, None, parallel)
@@ -134,7 +159,8 @@ def search_cmd(
 
 
     result = asyncio.run(_run(the_task, opt, evaluator, test_evaluator, store, run_id, val, test, base_specs,
-                              objective, lam, rounds, patience, top_k, config, budget_calls, meta_stack))
+                              objective, lam, rounds, patience, top_k, config, budget_calls, meta_stack,
+                              before_search))
     from agentarch.search.report import write_run_folder
 
     Path(out).mkdir(parents=True, exist_ok=True)
@@ -156,8 +182,54 @@ def search_cmd(
         err.print("[yellow]The test budget ran out before every promoted design was measured.[/]")
 
 
+def _proposal_counts(optimizer: str, demos: Optional[int], instructions: Optional[int]) -> tuple[int, int]:
+    """The demos and instructions to propose before the search: the defaults for a typed-space
+    optimizer, none for meta/mcts (a non-zero count given for those is an error)."""
+    from agentarch.errors import ConfigError
+    from agentarch.search.proposals import MAX_DEMOS, MAX_INSTRUCTIONS
+
+    for flag, value, most in (("--bootstrap-demos", demos, MAX_DEMOS),
+                              ("--propose-instructions", instructions, MAX_INSTRUCTIONS)):
+        if value is not None and not 0 <= value <= most:
+            raise ConfigError(f"{flag} must be a whole number from 0 to {most} (0 turns it off), got {value}")
+    if optimizer in TYPED:
+        return (DEFAULT_DEMOS if demos is None else demos,
+                DEFAULT_INSTRUCTIONS if instructions is None else instructions)
+    for flag, value in (("--bootstrap-demos", demos), ("--propose-instructions", instructions)):
+        if value:
+            raise ConfigError(f"{flag} applies to the typed-space optimizers ({', '.join(TYPED)}), "
+                              f"not to '{optimizer}'; leave it out or give 0")
+    return 0, 0
+
+
+def _proposer(space, evaluator, store, run_id, train, the_task, n_demos, n_instructions, meta_stack, budget_calls):
+    """The coroutine function the search awaits before its first proposal: bootstrapped demos and
+    proposed instructions put into ``space`` (``search/proposals.py``), with a line saying what was kept."""
+    from agentarch.blocks.context import Context
+    from agentarch.search.proposals import prepare_space, tries_for
+
+    meta = Context(model=meta_stack.model, max_tokens=256)
+
+    def show(kind: str, data: dict) -> None:
+        tag = " (replayed)" if data.get("replayed") else ""
+        dropped = ", ".join(f"{n} {why}" for why, n in sorted(data.get("dropped", {}).items()))
+        rejected = len(data.get("rejected", []))
+        err.print(f"  proposals{tag}: {len(data['demos'])} demos kept from {data.get('correct', 0)} correct of "
+                  f"{data.get('tried', 0)} training examples{f' (dropped: {dropped})' if dropped else ''}; "
+                  f"{len(data['instructions'])} instructions kept"
+                  f"{f', {rejected} rejected' if rejected else ''}; {data.get('calls_sent', 0)} calls sent",
+                  highlight=False)
+
+    async def before_search():
+        return await prepare_space(space, evaluator, store, run_id, train, demos=n_demos, instructions=n_instructions,
+                                   meta=meta, meta_meter=meta_stack.meter, task_description=the_task.description,
+                                   max_tries=tries_for(n_demos, n_instructions, budget_calls), on_event=show)
+
+    return before_search
+
+
 async def _run(task, opt, evaluator, test_evaluator, store, run_id, val, test, base_specs, objective, lam,
-               rounds, patience, top_k, config, budget_calls, meta_stack):
+               rounds, patience, top_k, config, budget_calls, meta_stack, before_search=None):
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from agentarch.search.loop import run_search
@@ -189,7 +261,8 @@ async def _run(task, opt, evaluator, test_evaluator, store, run_id, val, test, b
 
             return await run_search(task, opt, evaluator, store, run_id, val=val, test=test, baselines=base_specs,
                                     objective=objective, lam=lam, max_rounds=rounds, patience=patience,
-                                    on_event=on_event, test_evaluator=test_evaluator, top_k=top_k, config=config)
+                                    on_event=on_event, test_evaluator=test_evaluator, top_k=top_k, config=config,
+                                    before_search=before_search)
     finally:
         await evaluator.stack.aclose()
         if test_evaluator.stack is not evaluator.stack:

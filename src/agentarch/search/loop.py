@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Awaitable, Callable
 
 from agentarch.blocks.spec import DesignSpec
 from agentarch.errors import BudgetExceeded
@@ -120,7 +120,8 @@ async def run_search(task, optimizer: Optimizer, evaluator, store: Store, run_id
                      max_rounds: int = DEFAULTS["max_rounds"], patience: int = DEFAULTS["patience"],
                      on_event: EventFn | None = None, lam: float = DEFAULT_LAMBDA,
                      test_evaluator=None, top_k: int = DEFAULTS["top_k"], promote: bool = True,
-                     config: dict | None = None) -> SearchResult:
+                     config: dict | None = None,
+                     before_search: Callable[[], Awaitable[object]] | None = None) -> SearchResult:
     """Search designs for ``task`` with ``optimizer``, selecting on ``val``; then promote the top
     designs (top-k by the objective, the validation Pareto front, the best baseline) to ``test``,
     measured with ``test_evaluator`` (default: ``evaluator``) so the search budget cannot starve it.
@@ -128,6 +129,8 @@ async def run_search(task, optimizer: Optimizer, evaluator, store: Store, run_id
     ``on_event(kind, data)`` sees every event as it happens (``proposal``, ``evaluated``,
     ``stopped``, ``noise``, ``promotion``, ``promoted``, ``done``); ``replayed`` is true in data for events a
     resumed run had already recorded. The run is created (or resumed) in ``store`` under ``run_id``.
+    ``before_search()`` is awaited after the baselines, before the optimizer's first proposal
+    (bootstrapped demos and proposed instructions, ``search/proposals.py``); its calls count as spent.
     """
     check_objective(objective)
     if not val:
@@ -223,6 +226,9 @@ async def run_search(task, optimizer: Optimizer, evaluator, store: Store, run_id
         if await evaluate(c, "baseline", 0) is None:
             stop = "budget"
             break
+
+    if before_search is not None and not stop:
+        await before_search()
 
     # -- propose -> evaluate -> record ----------------------------------------------------------
     rnd = 0
