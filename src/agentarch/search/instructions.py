@@ -13,6 +13,7 @@ and not a duplicate of an instruction already in the space. Calls are sampled th
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import dataclass, field
 from typing import Sequence
@@ -124,30 +125,36 @@ def instruction_problem(text: str, failures: Sequence[Failure] = (), existing: S
 async def propose_instructions(meta: Context, task_description: str, failures: Sequence[Failure], wanted: int,
                                existing: Sequence[str] = (), current: str = STEP_BY_STEP,
                                max_calls: int | None = None) -> Proposals:
-    """Ask ``meta`` for up to ``wanted`` valid instructions, one per call, each call showing the
-    next ``SHOWN`` failures; at most ``max_calls`` calls (default ``CALLS_PER_INSTRUCTION *
-    wanted``). No failures, no proposals. A spent budget ends the proposals (``complete`` False)."""
+    """Ask ``meta`` for up to ``wanted`` valid instructions, one per call, call ``i`` showing
+    failures ``i*SHOWN ...`` (rotating); the calls still needed are sent together; at most
+    ``max_calls`` calls (default ``CALLS_PER_INSTRUCTION * wanted``). No failures, no proposals.
+    A spent budget ends the proposals (``complete`` False)."""
     out = Proposals()
     if wanted <= 0 or not failures:
         return out
     calls = max_calls if max_calls is not None else CALLS_PER_INSTRUCTION * wanted
     n = len(failures)
     k = min(SHOWN, n)
-    for i in range(calls):
-        if len(out.kept) >= wanted:
-            break
-        shown = [failures[(i * k + j) % n] for j in range(k)]
+    i = 0
+    while len(out.kept) < wanted and i < calls:
+        # As many calls at once as instructions are still missing (they fill parallel slots); the
+        # requests, their sample indices and the order replies are checked in depend only on i.
+        batch = range(i, min(calls, i + wanted - len(out.kept)))
+        i = batch.stop
+        prompts = [proposal_prompt(task_description, [failures[(j * k + m) % n] for m in range(k)], current)
+                   for j in batch]
         try:
-            reply = await meta.ask(proposal_prompt(task_description, shown, current), temperature=TEMPERATURE,
-                                   max_tokens=MAX_TOKENS, block="propose_instruction")
+            replies = await asyncio.gather(*(meta.ask(p, temperature=TEMPERATURE, max_tokens=MAX_TOKENS,
+                                                      block="propose_instruction") for p in prompts))
         except BudgetExceeded:
             out.complete = False
             break
-        out.calls += 1
-        text = parse_instruction(reply)
-        why = instruction_problem(text, failures, [*existing, *out.kept])
-        if why:
-            out.rejected.append((_short(text or reply, 200), why))
-        else:
-            out.kept.append(text)
+        for reply in replies:
+            out.calls += 1
+            text = parse_instruction(reply)
+            why = instruction_problem(text, failures, [*existing, *out.kept])
+            if why:
+                out.rejected.append((_short(text or reply, 200), why))
+            elif len(out.kept) < wanted:
+                out.kept.append(text)
     return out
