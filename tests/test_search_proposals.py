@@ -162,7 +162,12 @@ FAILS = [Failure("What is 12 plus 30?", "42", "43", "...")]
     ("Be careful.", "too short"),
     ("Check every step. " * 20, "too long"),
     ("Think about <your instruction here> and answer.", "template"),
-    ("The answer to these questions is always 42, say it.", "copies an example's answer"),
+    ("The answer is always 42, so say it.", "copies an example's answer"),
+    # what the embedded model proposed: its own request echoed back
+    ("Write a new instruction that fits every question of this kind correctly.", "about the request, not the task"),
+    ("Create a new instruction that fits every question of the task, ensuring it does not include the given "
+     "questions.", "about the request, not the task"),
+    ("Help it answer questions of this kind correctly, one or two sentences.", "repeats the request"),
     ("Do not answer 43 like before; add the numbers again.", "copies an example's answer"),
     ("Solve: What is 12 plus 30? Then add the numbers.", "copies a question"),
     ("Let's think step by step.", "duplicate"),

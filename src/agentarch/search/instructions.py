@@ -5,8 +5,9 @@ Zhou et al., 2023, 'Large Language Models Are Human-Level Prompt Engineers'; OPR
 
 Each call shows the meta model a different couple of failures (rotating through them) and asks
 for one instruction; a reply becomes a candidate only when it passes ``instruction_problem``: not
-empty, between ``MIN_CHARS`` and ``MAX_CHARS``, no template placeholder, no copy of a shown
-question or of a shown answer (an instruction must help on every question, not restate one),
+empty, between ``MIN_CHARS`` and ``MAX_CHARS``, no template placeholder, not about the request
+itself ("write a new instruction that ...": the commonest bad proposal of the embedded 0.5B model),
+no copy of a shown question or of a shown answer (an instruction must help on every question, not restate one),
 and not a duplicate of an instruction already in the space. Calls are sampled through a
 ``Context``, whose sample counters make a rerun send the same requests (so the cache answers them).
 """
@@ -30,6 +31,12 @@ CALLS_PER_INSTRUCTION = 3  # meta calls allowed per wanted instruction
 TEMPERATURE = 0.8
 MAX_TOKENS = 120
 QUESTION_CHARS = 400  # a longer question is shortened in the prompt
+MIN_NEW_WORDS = 3  # an instruction must hold this many words the request for it did not
+REQUEST = ("Write one new instruction, one or two sentences, that would help it answer questions of "
+           "this kind correctly. It must fit every question of the task: do not mention these "
+           "questions, their numbers or their answers. Reply with the instruction only.")
+_WORD = re.compile(r"[a-z0-9']+")
+_ABOUT_ITSELF = re.compile(r"\binstructions?\b|\b(?:the|these|given)\s+questions\b", re.I)
 
 _LABEL = re.compile(r"^\W*(?:(?:new|better|improved|revised|the)\s+)*instruction\s*\d*\s*[:：-]\s*", re.I)
 _LIST_MARK = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
@@ -58,9 +65,7 @@ def proposal_prompt(task_description: str, failures: Sequence[Failure], current:
     desc = _short(task_description or "answer the question correctly", 300)
     return (f"A small language model solves this task: {desc}\n"
             f'It was told "{current}" and got these questions wrong:\n\n{shown}\n\n'
-            "Write one new instruction, one or two sentences, that would help it answer questions of "
-            "this kind correctly. It must fit every question of the task: do not mention these "
-            "questions, their numbers or their answers. Reply with the instruction only.")
+            f"{REQUEST}")
 
 
 def parse_instruction(reply: str) -> str:
@@ -109,6 +114,10 @@ def instruction_problem(text: str, failures: Sequence[Failure] = (), existing: S
     for pat in PLACEHOLDERS:
         if pat.search(text):
             return "template"
+    if _ABOUT_ITSELF.search(text):
+        return "about the request, not the task"
+    if len(set(_WORD.findall(text.lower())) - set(_WORD.findall(REQUEST.lower()))) < MIN_NEW_WORDS:
+        return "repeats the request"
     norm = _norm(text)
     for f in failures:
         q = _norm(f.question)
