@@ -170,6 +170,7 @@ FAILS = [Failure("What is 12 plus 30?", "42", "43", "...")]
     ("Help it answer questions of this kind correctly, one or two sentences.", "repeats the request"),
     ("Do not answer 43 like before; add the numbers again.", "copies an example's answer"),
     ("Solve: What is 12 plus 30? Then add the numbers.", "copies a question"),
+    ("Use the model to find the sum when one number is 12 and the other is 30.", "copies a question"),
     ("Let's think step by step.", "duplicate"),
     ("Add the numbers one place value at a time, then check the total.", ""),
     ("Write all 4 steps before the answer, checking each sum.", ""),  # a number no example gave

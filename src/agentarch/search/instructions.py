@@ -36,6 +36,7 @@ REQUEST = ("Write one new instruction, one or two sentences, that would help it 
            "this kind correctly. It must fit every question of the task: do not mention these "
            "questions, their numbers or their answers. Reply with the instruction only.")
 _WORD = re.compile(r"[a-z0-9']+")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _ABOUT_ITSELF = re.compile(r"\binstructions?\b|\b(?:the|these|given)\s+questions\b", re.I)
 
 _LABEL = re.compile(r"^\W*(?:(?:new|better|improved|revised|the)\s+)*instruction\s*\d*\s*[:：-]\s*", re.I)
@@ -119,9 +120,12 @@ def instruction_problem(text: str, failures: Sequence[Failure] = (), existing: S
     if len(set(_WORD.findall(text.lower())) - set(_WORD.findall(REQUEST.lower()))) < MIN_NEW_WORDS:
         return "repeats the request"
     norm = _norm(text)
+    numbers = set(_NUMBER.findall(text))
     for f in failures:
         q = _norm(f.question)
         if q and (q in norm or (len(q) > 40 and q[:40] in norm)):
+            return "copies a question"
+        if len(numbers & set(_NUMBER.findall(f.question))) >= 2:  # a question retold in other words
             return "copies a question"
         for value in (f.target, f.answer):
             if _mentions(text, value):
