@@ -190,8 +190,8 @@ class Space:
         def values(k: str, v: tuple) -> list:
             return [f"{len(s)} demos" for s in v] if k == "demos" else list(v)
 
-        return {n: {k: values(k, v) for k, v in b.params.items()} | ({"children": b.max_children} if b.composite else {})
-                for n, b in self.blocks.items()}
+        return {n: {k: values(k, v) for k, v in b.params.items()}
+                | ({"children": b.max_children} if b.composite else {}) for n, b in self.blocks.items()}
 
     # -- values found before the search (bootstrapped demos, proposed instructions) ---------
     def instruction_blocks(self) -> list[str]:
