@@ -95,9 +95,9 @@ def walk(spec: dict):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--bootstrap-demos", "-1"], "--bootstrap-demos must be a whole number from 0 to 32"),
-    (["--propose-instructions", "11"], "--propose-instructions must be a whole number from 0 to 10"),
-    (["--optimizer", "meta", "--propose-instructions", "2"], "--propose-instructions applies to the typed-space"),
+    (["--bootstrap-demos", "-1"], "(--bootstrap-demos) must be a whole number from 0 to 32"),
+    (["--propose-instructions", "11"], "(--propose-instructions) must be a whole number from 0 to 10"),
+    (["--optimizer", "meta", "--propose-instructions", "2"], "(--propose-instructions) apply to the typed-space"),
 ])
 def test_bad_counts_are_one_line_errors(folder, args, message):
     proc = cli("search", "--task", "toy.jsonl", "--metric", "numeric", "--db", "t.db", *args, cwd=folder)

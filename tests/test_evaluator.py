@@ -140,3 +140,33 @@ def test_resume_after_kill_9_makes_no_calls_for_finished_examples(tmp_path):
     assert not finished_questions & set(second_calls)
     # The rerun made only the calls that the first run had not made yet (cache included).
     assert len(set(log1.read_text().splitlines()) & set(second_calls)) <= 2  # examples in flight at the kill
+
+
+def test_prompts_carry_the_answer_format_from_training_targets_and_it_is_part_of_the_identity(store):
+    task = make_task()  # numeric targets "42": the hint is a whole number in digits
+    model = ScriptedModel(answer_from_question)
+    ev = Evaluator(task, stack(model, store), store)
+    assert ev.answer_format == task.answer_format(task.split().train) and ev.answer_format
+    asyncio.run(ev.evaluate(DesignSpec(block="cot"), task.examples[:2]))
+    assert all(ev.answer_format in req.messages[-1]["content"] for req in model.calls)
+    plain = Evaluator(task, stack(model, store), store, answer_format="")
+    design = DesignSpec(block="cot")
+    assert plain.result_keys(design, task.examples[:1]) != ev.result_keys(design, task.examples[:1])
+    sent = len(model.calls)
+    asyncio.run(plain.evaluate(design, task.examples[:2]))
+    assert len(model.calls) == sent + 2  # other prompts: measured, not read back from the store
+    assert not any(ev.answer_format in req.messages[-1]["content"] for req in model.calls[sent:])
+
+
+def test_stored_answers_are_read_with_the_examples_own_extractor(store):
+    """A numeric answer line that repeats a number from the question is read as the new number."""
+    from agentarch.tasks.example import Example
+    from agentarch.tasks.task import Task
+
+    task = Task("toy2", "toy2", [Example("e0", "Tom has 3 boxes of 4 pens. How many pens?", "12")],
+                metric="numeric")
+    st = stack(ScriptedModel(lambda req: "Answer: 3 boxes of 4 pens make 12"), store)
+    ev = Evaluator(task, st, store)
+    summary = asyncio.run(ev.evaluate(DesignSpec(block="direct"), task.examples))
+    row = ev.stored_results(DesignSpec(block="direct"), task.examples)["e0"]
+    assert summary.accuracy.mean == 1.0 and row["extracted"] == "12"

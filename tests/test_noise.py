@@ -248,7 +248,7 @@ def test_the_search_measures_the_best_baseline_twice_and_reports_the_floor(tmp_p
     repeats = [r for r in model.calls if r.repeat == 1]
     assert len(repeats) == noise["calls_sent"] == len(parts.val)  # cot: one call per example, all sent
     ones = [e for e in parts.val if e.target.endswith("1")]
-    first = ev.store.results("toy_numbers", ev.stack.id, cot.id)
+    first = ev.stored_results(cot, parts.val)  # the first measurement (repeat 0)
     flipped = sum(1 for e in ones if first[e.id]["score"] == 1.0)
     assert flipped > 0 and noise["flips"] == flipped
     assert noise["floor"] == pytest.approx(flipped / len(parts.val))

@@ -103,3 +103,18 @@ def test_export_run_writes_the_winner_with_how_it_was_found(tmp_path):
     want = asyncio.run(spec.build()(q, Context(model=toy.model(), extract=task.metric.extract)))
     assert asyncio.run(mod.forward(q, toy.model())) == want
     assert mod.extract(want) == parts.test[0].target  # the winner is right on the toy
+
+
+def test_exported_module_keeps_the_tasks_answer_format(tmp_path):
+    spec = DesignSpec.model_validate({"block": "cot"})
+    text, _ = render_module(spec, metric="numeric", header="test export", answer_format="a whole number in digits")
+    path = tmp_path / "agent_fmt.py"
+    path.write_text(text)
+    mod = load(path, "exported_agent_fmt")
+    m1, m2 = toy.model(), toy.model()
+    q = "Report the number 18."
+    want = asyncio.run(spec.build()(q, Context(model=m1, extract=toy.task().metric.extract, run_code=toy.no_code,
+                                                answer_format="a whole number in digits")))
+    assert asyncio.run(mod.forward(q, m2)) == want
+    assert [r.messages for r in m2.calls] == [r.messages for r in m1.calls]
+    assert "a whole number in digits" in m2.calls[0].messages[-1]["content"]

@@ -48,7 +48,7 @@ def evaluated(db):
 
 def snapshot(db):
     con = sqlite3.connect(db)
-    results = {(r[0], r[1]): r[2] for r in con.execute("SELECT design_id, example_id, created FROM results")}
+    results = {r[0]: r[1] for r in con.execute("SELECT key, created FROM results")}  # by result identity
     calls = {r[0] for r in con.execute("SELECT key FROM calls")}
     con.close()
     return results, calls

@@ -21,6 +21,10 @@ class ModelError(AgentArchError):
     """A model backend failed in a way retrying will not fix (bad key, server down, bad weights)."""
 
 
+class DesignFailed(AgentArchError):
+    """A design raised while answering a question (a generated agent crashed, a block failed)."""
+
+
 class BudgetExceeded(AgentArchError):
     """A model call would cross the hard budget; it was not sent."""
 

@@ -2,12 +2,15 @@
 
 Follows DSPy's habit of tiny uniform modules: a block answers one question text and returns the
 answer text; composition happens through ``children`` (for example self-consistency samples its
-child n times). Every block names the paper it follows in ``paper``.
+child n times). Every block names the paper it follows in ``paper``. In Python a block is built
+from keyword parameters and a child (``SelfConsistency(n=5, child=ChainOfThought())``); its
+``to_dict()`` is its JSON design (``DesignSpec.from_block`` / ``aa.design`` give the same id as the
+equivalent JSON). This module imports nothing else from agentarch: export copies it as it is.
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -36,9 +39,39 @@ class Block:
     default_children: ClassVar[tuple[str, ...]] = ()
     version: ClassVar[int] = 1
 
-    def __init__(self, params: Params | None = None, children: list["Block"] | None = None):
+    def __init__(self, params: Params | None = None, children: list["Block"] | None = None, *,
+                 child: "Block | None" = None, **values: Any):
+        """``params``/``children`` as the design spec builds them, or keyword parameter ``values``
+        (validated by ``Params``: a bad one raises pydantic's ``ValidationError``, a ``ValueError``)
+        and one ``child`` (``SelfConsistency(n=5, child=ChainOfThought())``)."""
+        if values:
+            if params is not None:
+                raise TypeError(f"{type(self).__name__}: give params or keyword parameters, not both")
+            params = self.Params(**values)
+        if child is not None:
+            if children:
+                raise TypeError(f"{type(self).__name__}: give child or children, not both")
+            children = [child]
+        for c in children or []:
+            if not isinstance(c, Block):
+                raise TypeError(f"{type(self).__name__}: a child must be a block, not {type(c).__name__}")
         self.params = params if params is not None else self.Params()
-        self.children = children or []
+        self.children = list(children or [])
+
+    def to_dict(self) -> dict:
+        """This block tree as a JSON design: the parameters that were set, and the children unless
+        they are the block's default ones."""
+        out: dict = {"block": self.name}
+        params = self.params.model_dump(mode="json", include=set(self.params.model_fields_set))
+        if params:
+            out["params"] = params
+        kids = [c.to_dict() for c in self.children]
+        if kids and kids != [{"block": b} for b in self.default_children]:
+            out["children"] = kids
+        return out
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.to_dict()}>"
 
     @property
     def child(self) -> "Block":

@@ -28,6 +28,12 @@ class DesignSpec(BaseModel):
     params: dict = Field(default_factory=dict)
     children: tuple["DesignSpec", ...] = ()
 
+    @classmethod
+    def from_block(cls, block: Block) -> "DesignSpec":
+        """The design of a block object built in Python (``SelfConsistency(n=5, child=CoT())``):
+        the same id as the equivalent JSON."""
+        return cls.model_validate(block.to_dict())
+
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
 
@@ -129,17 +135,51 @@ def _canonical_value(value):
 
 
 def parse_design(text: str, source: str = "design") -> DesignSpec:
-    """Parse a design given as JSON text, a path to a JSON file, or a bare block name."""
+    """Parse a design given as JSON text, a path to a JSON file, or a bare block name.
+
+    A file must hold JSON (any name or suffix); a missing path, a folder, binary data and invalid
+    JSON are ``ConfigError`` naming the file and, for JSON, the line."""
     text = text.strip()
     if not text.startswith("{"):
         path = Path(text)
-        if path.suffix == ".json" or path.exists():
-            if not path.exists():
-                raise ConfigError(f"{text}: no such design file")
-            return parse_design(path.read_text(), source=str(path))
+        if path.exists() or path.suffix or "/" in text:
+            return parse_design_json(read_design_file(path), source=str(path), from_file=True)
         spec = DesignSpec(block=text)
         spec.build()
         return spec
+    return parse_design_json(text, source)
+
+
+def read_design_file(path: Path) -> str:
+    """The text of a design file, or ``ConfigError`` saying why it cannot be one."""
+    if not path.exists():
+        raise ConfigError(f"{path}: no such design file")
+    if path.is_dir():
+        raise ConfigError(f"{path}: is a folder, not a design file (a design file holds "
+                          f'{{"block": ..., "params": ..., "children": [...]}})')
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the design file ({exc.strerror})") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ConfigError(f"{path}:{line}: not a design file: binary data, not UTF-8 JSON text") from None
+
+
+def parse_design_json(text: str, source: str = "design", from_file: bool = False) -> DesignSpec:
+    """A design from JSON text; ``source`` (a file name, or "design") starts every error, and a
+    JSON error in a file is given as ``file:line:``."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        where = (f"{source}:{exc.lineno}: not valid JSON ({exc.msg} at column {exc.colno})" if from_file
+                 else f"{source}: not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})")
+        raise ConfigError(f'{where}; a design is {{"block": ..., "params": ..., "children": [...]}}') from None
+    if not isinstance(data, dict):
+        kind = {list: "a list", str: "a string"}.get(type(data), type(data).__name__)
+        raise ConfigError(f"{source}: a design is a JSON object {{\"block\": ...}}, not {kind}")
     try:
         spec = DesignSpec.model_validate_json(text)
     except ValidationError as exc:

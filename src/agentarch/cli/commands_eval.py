@@ -4,33 +4,41 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 from typing import List, Optional
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from agentarch.api.runs import eval_config, run_fingerprint, run_id_of  # noqa: F401  (run_fingerprint: re-export)
 from agentarch.cli.common import (BaseUrlOpt, ConcurrencyOpt, DbOpt, InputFieldOpt, KeyEnvOpt, MetricOpt, ModelOpt,
                                   ParallelOpt, TargetFieldOpt, budget, console, err, model_stack, sandbox_tools)
 
 
 def register(app: typer.Typer) -> None:
-    app.command("eval")(eval_cmd)
+    from agentarch.cli.optional_value import optional_values
+
+    app.command("eval", cls=optional_values({"--baselines": "all", "-b": "all"}))(eval_cmd)
     app.command("run")(run_cmd)
 
 
 def load_task(task: str, input_field, target_field, metric):
+    """The task, imported first with a download bar when it is ``bigbench:NAME`` seen for the first time."""
+    from agentarch.cli.commands_tasks import download_bar
     from agentarch.tasks.registry import load_task as _load
 
-    return _load(task, input_field=input_field, target_field=target_field, metric=metric)
+    with download_bar() as bar:
+        return _load(task, input_field=input_field, target_field=target_field, metric=metric,
+                     progress=bar, status=bar.note)
 
 
 def eval_cmd(
-    task: str = typer.Option(..., "--task", "-t", help="Built-in task name (see 'agentarch tasks') or a .jsonl/.csv file."),
+    task: str = typer.Option(..., "--task", "-t", help="Built-in task name (see 'agentarch tasks'), bigbench:NAME or a .jsonl/.csv file."),
     design: List[str] = typer.Option([], "--design", "-d", help="A block name, a JSON spec or a .json file. Repeatable."),
-    baselines: Optional[str] = typer.Option(None, "--baselines", "-b", is_flag=False, flag_value="all",
-                                            help="Evaluate the baseline designs: 'all' or a comma list "
+    baselines: Optional[str] = typer.Option(None, "--baselines", "-b",
+                                            help="Evaluate the baseline designs: 'all' (also when given bare) "
+                                                 "or a comma list "
                                                  "(direct,cot,cot_sc,refine,debate,step_back,quality_diversity,roles,program_of_thought)."),
     split: str = typer.Option("test", help="Which split to evaluate on: train, val or test."),
     limit: Optional[int] = typer.Option(None, "--limit", "-n", help="Only the first N examples of the split."),
@@ -91,12 +99,8 @@ def eval_cmd(
     store = Store(db)
     stack = model_stack(model, base_url, api_key_env, store,
                         budget(budget_calls, budget_tokens, budget_dollars, budget_seconds), parallel)
-    config = {"task": the_task.name, "split": split, "limit": limit, "seed": seed, "model": stack.id,
-              "designs": sorted(s.id for s in specs.values()),
-              "identity": run_fingerprint(the_task, examples, specs.values())}
-    if repeat > 1:
-        config["repeat"] = repeat
-    run_id = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:16]
+    config = eval_config(the_task, split, limit, seed, stack.id, specs.values(), examples, repeat)
+    run_id = run_id_of(config)  # the same id aa.evaluate gives the same evaluation
     resumed = store.start_run(run_id, "eval", config)
     err.print(f"run {run_id}{' (resuming)' if resumed else ''}: {len(specs)} design(s) x {len(examples)} "
               f"{split} examples of '{the_task.name}' on {stack.id}")
@@ -128,18 +132,6 @@ def eval_cmd(
                        **({"noise": noise} if noise else {})}, f, indent=1)
 
 
-def run_fingerprint(task, examples, specs=None) -> str:
-    """What the examples, the metric and the blocks' code are (the blocks of ``specs``, or every
-    block a search may use), so a run over an edited file or edited blocks is a new run."""
-    from agentarch.blocks.fingerprint import block_fingerprint, code_fingerprint
-    from agentarch.blocks.registry import all_blocks
-    from agentarch.store.identity import digest
-
-    code = ([code_fingerprint(s) for s in specs] if specs is not None
-            else [block_fingerprint(cls) for cls in all_blocks().values()])
-    return digest(task.metric.fingerprint(), [ex.fingerprint() for ex in examples], code)[:16]
-
-
 def reuse_line(reused: int, computed: int, store) -> str:
     """One line saying how many results came from the store and how many were computed."""
     line = f"results: {reused} reused from the store, {computed} computed"
@@ -169,7 +161,7 @@ def noise_table(rows: list[dict], repeat: int):
                    ("changed examples", "right"), ("noise floor", "right")]:
         table.add_column(col, justify=j)
     for r in rows:
-        table.add_row(r["label"], str(r["n"]), *(f"{a:.3f}" for a in r["accuracies"]),
+        table.add_row(escape(r["label"]), str(r["n"]), *(f"{a:.3f}" for a in r["accuracies"]),
                       f"{r['flips']} ({r['flip_rate']:.1%})", f"{r['floor']:.3f}")
     return table
 
@@ -186,7 +178,7 @@ async def _evaluate_all(evaluator, specs, examples, split, run_id, repeat: int =
                 out.append(runs)
                 for r in range(repeat):
                     title = name if r == 0 else f"{name} (repeat {r})"
-                    bar = progress.add_task(title[:28], total=len(examples), acc="-")
+                    bar = progress.add_task(escape(title[:28]), total=len(examples), acc="-")
                     scores: list[float] = []
 
                     def tick(res, bar=bar, scores=scores):
@@ -204,7 +196,9 @@ async def _evaluate_all(evaluator, specs, examples, split, run_id, repeat: int =
 
 def run_cmd(
     design: str = typer.Argument(..., help="A block name, a JSON spec or a .json file."),
-    question: str = typer.Argument(..., help="The question to answer."),
+    question: Optional[str] = typer.Argument(None, help="The question to answer; '-' reads it from stdin."),
+    file: Optional[str] = typer.Option(None, "--file", "-f", help="Read the question from this file "
+                                                                   "(for long questions: argv holds at most 128 KB)."),
     task: Optional[str] = typer.Option(None, "--task", "-t", help="Use this task's answer extraction and metric."),
     model: str = ModelOpt, base_url: Optional[str] = BaseUrlOpt, api_key_env: str = KeyEnvOpt,
     parallel: int = ParallelOpt, db: str = DbOpt,
@@ -213,36 +207,68 @@ def run_cmd(
     """Run one design on one question; print the answer and a summary of its model calls.
 
     Example:  agentarch run cot "A shop sells pens at $3 each. How much do 7 pens cost?" --task word_problems
+
+    Long questions:  agentarch run cot --file question.txt     or     cat question.txt | agentarch run cot -
     """
     from agentarch.blocks.context import Context
     from agentarch.blocks.spec import parse_design
+    from agentarch.cli.question import read_question
+    from agentarch.errors import AgentArchError
     from agentarch.store.db import Store
 
+    question = read_question(question, file)
     spec = parse_design(design)
-    extract = load_task(task, None, None, None).metric.extract if task else (lambda t: t.strip())
+    the_task = load_task(task, None, None, None) if task else None
+    extract = the_task.metric.extract if the_task else (lambda t: t.strip())
+    answer_format = the_task.answer_format(the_task.split().train) if the_task else ""
     store = Store(db)
     stack = model_stack(model, base_url, api_key_env, store, parallel=parallel)
 
     async def go():
-        ctx = Context(model=stack.model, extract=extract, **sandbox_tools())
+        ctx = Context(model=stack.model, extract=extract, answer_format=answer_format, **sandbox_tools())
         try:
             return await spec.build()(question, ctx), ctx
+        except AgentArchError:
+            raise
+        except Exception as exc:  # the design's own failure: one line, not a traceback
+            raise design_failed(spec, exc) from None
         finally:
             await stack.aclose()
 
     answer, ctx = asyncio.run(go())
     from rich.table import Table
 
-    table = Table("#", "block", "prompt tok", "completion tok", "cached", "completion (start)", title=f"trace of {spec.label()}")
+    table = Table("#", "block", "prompt tok", "completion tok", "cached", "completion (start)",
+                  title=f"trace of {escape(spec.label())}")
     for i, t in enumerate(ctx.trace):
         table.add_row(str(i + 1), t.block, str(t.prompt_tokens), str(t.completion_tokens), "yes" if t.cached else "",
-                      t.text.strip().replace("\n", " ")[:60])
+                      escape(t.text.strip().replace("\n", " ")[:60]))
     console.print(table)
     if show_trace:
         for i, t in enumerate(ctx.trace):
             console.rule(f"call {i + 1}: {t.block}")
             for m in t.messages:
-                console.print(f"[bold]{m['role']}:[/] {m['content']}", highlight=False)
-            console.print(f"[bold]completion:[/] {t.text}", highlight=False)
-    console.print(f"[bold]answer:[/] {answer.strip()}", highlight=False)
-    console.print(f"[bold]extracted:[/] {extract(answer)}", highlight=False)
+                console.print(f"[bold]{m['role']}:[/] {escape(str(m['content']))}", highlight=False)
+            console.print(f"[bold]completion:[/] {escape(t.text)}", highlight=False)
+    # model text is printed as written: '[/INST]' or '[red]' in an answer is not markup
+    console.print(f"[bold]answer:[/] {escape(answer.strip())}", highlight=False)
+    console.print(f"[bold]extracted:[/] {escape(str(extract(answer)))}", highlight=False)
+
+
+def design_failed(spec, exc: Exception):
+    """``DesignFailed`` in one line: the design, the exception's last line and, for a generated
+    agent, where in its source it failed."""
+    import re
+
+    from agentarch.errors import DesignFailed
+
+    label = spec.label()
+    if "\n" in label or len(label) > 80:  # e.g. a generated agent's source among its params
+        label = f"{spec.block} #{spec.id[:8]}"
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    last = lines[-1] if lines else type(exc).__name__
+    if not re.match(r"[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt)\b", last):
+        last = f"{type(exc).__name__}: {last}"
+    where = [m.group(1) for m in (re.search(r'File "agent\.py", line (\d+)', x) for x in lines) if m]
+    return DesignFailed(f"design {label} failed on this question: {last}"
+                        + (f" (agent.py, line {where[-1]})" if where else ""))

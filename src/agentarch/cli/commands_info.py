@@ -1,4 +1,5 @@
-"""Commands that show things: tasks, blocks, runs; and setup, which fetches the embedded model."""
+"""Commands that show things: blocks, runs; and setup, which fetches the embedded model (the
+tasks commands are in commands_tasks)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from agentarch.cli.common import DbOpt, console, err
 
 def register(app: typer.Typer) -> None:
     app.command("setup")(setup)
-    app.command("tasks")(tasks)
     app.command("blocks")(blocks)
     app.command("runs")(runs)
 
@@ -30,20 +30,6 @@ def setup(model: str = typer.Option("qwen2.5-coder-0.5b", "--model", "-m", help=
 
     path = ensure_model(model, progress)
     console.print(f"{model}: {path} (sha256 verified)")
-
-
-def tasks() -> None:
-    """List the built-in tasks.
-
-    Example:  agentarch tasks
-    Your own data:  agentarch eval --task data.jsonl --input-field question --target-field answer --metric numeric
-    """
-    from agentarch.tasks.registry import list_tasks
-
-    table = Table("task", "examples", "metric", "origin", title="Built-in tasks")
-    for t in list_tasks():
-        table.add_row(t["name"], str(t["size"]), t["metric"], t["origin"])
-    console.print(table)
 
 
 def blocks() -> None:
@@ -70,7 +56,7 @@ def runs(run_id: Optional[str] = typer.Argument(None, help="Show this run (a pre
     from agentarch.errors import ConfigError
     from agentarch.store.db import Store
 
-    store = Store(db)
+    store = Store(db, readonly=True)
     if run_id is None:
         table = Table("run", "kind", "status", "started", "config")
         import datetime as dt

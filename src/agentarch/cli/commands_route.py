@@ -8,6 +8,7 @@ import asyncio
 from typing import List, Optional
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from agentarch.cli.common import (BaseUrlOpt, ConcurrencyOpt, DbOpt, KeyEnvOpt, ModelOpt, ParallelOpt, console, err,
@@ -105,7 +106,7 @@ def fit_router_cmd(
                            db, lambda ev, examples: learn_router(ev, routes, examples, features=features))
     table = Table("route", "train accuracy", "questions routed here", title=f"router on {n} training examples (in-sample)")
     for label, acc in fit.route_accuracy.items():
-        table.add_row(label, f"{acc:.3f}", str(fit.chosen.get(label, 0)))
+        table.add_row(escape(label), f"{acc:.3f}", str(fit.chosen.get(label, 0)))
     console.print(table)
     console.print(f"routed accuracy {fit.routed_accuracy:.3f} (in-sample); best single route "
                   f"{max(fit.route_accuracy.values()):.3f}; oracle (best route per question) {fit.oracle_accuracy:.3f}")

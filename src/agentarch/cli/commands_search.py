@@ -4,21 +4,15 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
-import random
-from pathlib import Path
-from typing import Optional
+from typing import List, Optional
 
 import typer
+from rich.markup import escape
 
 from agentarch.cli.common import (BaseUrlOpt, ConcurrencyOpt, DbOpt, InputFieldOpt, KeyEnvOpt, MetricOpt, ModelOpt,
-                                  ParallelOpt, TargetFieldOpt, budget, console, err, model_stack, sandbox_tools)
+                                  ParallelOpt, TargetFieldOpt, budget, console, err)
 
 DEFAULT_BASELINES = "direct,cot,cot_sc"
-TYPED = ("evolve", "tpe", "random")  # optimizers over the typed space (demos and instructions apply)
-DEFAULT_DEMOS = 8  # --bootstrap-demos for a typed-space search
-DEFAULT_INSTRUCTIONS = 3  # --propose-instructions for a typed-space search
 
 
 def register(app: typer.Typer) -> None:
@@ -26,14 +20,8 @@ def register(app: typer.Typer) -> None:
     app.command("export")(export_cmd)
 
 
-def _model_id(model: str, base_url: Optional[str]) -> str:
-    if model.startswith("scripted:"):
-        return "scripted:scripted"
-    return f"{'openai' if base_url else 'local'}:{model}"
-
-
 def search_cmd(
-    task: str = typer.Option(..., "--task", "-t", help="Built-in task name (see 'agentarch tasks') or a .jsonl/.csv file."),
+    task: str = typer.Option(..., "--task", "-t", help="Built-in task name (see 'agentarch tasks'), bigbench:NAME or a .jsonl/.csv file."),
     optimizer: str = typer.Option("evolve", "--optimizer", "-o", help="evolve, tpe, random, meta (ADAS) or mcts (AFlow)."),
     budget_calls: Optional[int] = typer.Option(None, "--budget-calls", help="Hard cap on model calls the search sends (validation)."),
     budget_tokens: Optional[int] = typer.Option(None, "--budget-tokens", help="Hard cap on tokens the search spends."),
@@ -57,12 +45,15 @@ def search_cmd(
     meta_base_url: Optional[str] = typer.Option(None, "--meta-base-url", help="Server of --meta-model."),
     bootstrap_demos: Optional[int] = typer.Option(
         None, "--bootstrap-demos",
-        help=f"evolve/tpe/random: few-shot demos bootstrapped from the model's own correct chain-of-thought on "
-             f"training examples, before the search (default {DEFAULT_DEMOS}; 0: labeled training pairs instead)."),
+        help="evolve/tpe/random: few-shot demos bootstrapped from the model's own correct chain-of-thought on "
+             "training examples, before the search (default 8; 0: labeled training pairs instead)."),
     propose_instructions: Optional[int] = typer.Option(
         None, "--propose-instructions",
-        help=f"evolve/tpe/random: instructions the meta model proposes from training questions answered wrongly, "
-             f"searched as values of cot's and direct's instruction (default {DEFAULT_INSTRUCTIONS}; 0: none)."),
+        help="evolve/tpe/random: instructions the meta model proposes from training questions answered wrongly, "
+             "searched as values of cot's and direct's instruction (default 3; 0: none)."),
+    option: List[str] = typer.Option([], "--option", help="An optimizer option KEY=VALUE (repeatable), e.g. "
+                                     "--option top_k=4 for mcts; values are read as JSON when they can be. "
+                                     "Unknown keys list the known ones."),
     input_field: Optional[str] = InputFieldOpt, target_field: Optional[str] = TargetFieldOpt,
     metric: Optional[str] = MetricOpt,
     model: str = ModelOpt, base_url: Optional[str] = BaseUrlOpt, api_key_env: str = KeyEnvOpt,
@@ -78,6 +69,8 @@ def search_cmd(
 
       agentarch search --task word_problems --optimizer tpe --objective cost-aware --lambda 0.1 --budget-calls 400
 
+      agentarch search --task word_problems --optimizer mcts --option top_k=4 --option lam=0.3 --blocks cot,self_consistency,refine
+
       agentarch search --task data.jsonl --optimizer meta --meta-model gpt-4o-mini --meta-base-url https://api.openai.com/v1
 
       agentarch search --task word_problems --bootstrap-demos 8 --propose-instructions 3 --budget-calls 200
@@ -89,186 +82,90 @@ def search_cmd(
     Validation selects, test (never seen by the search) reports. Rerunning the same command resumes:
     evaluations come from --db, proposals replay from the seed.
     """
-    from agentarch.blocks.presets import parse_baselines
-    from agentarch.cli.commands_eval import load_task, reuse_line, run_fingerprint
-    from agentarch.errors import ConfigError
-    from agentarch.search.pareto import check_objective
-    from agentarch.search.registry import OPTIMIZERS, optimizer_class
-    from agentarch.store.db import Store
-    from agentarch.tasks.task import limit as take
+    from agentarch.api.search import plan_search
+    from agentarch.cli.commands_eval import load_task, reuse_line
+    from agentarch.cli.common import cli_model, parse_options
+    from agentarch.search.registry import optimizer_class
 
-    check_objective(objective)
-    if optimizer not in OPTIMIZERS:
-        raise ConfigError(f"unknown optimizer '{optimizer}'; choose one of {', '.join(OPTIMIZERS)}")
-    base_specs = parse_baselines(baselines)
-    names = list(base_specs)
-    the_task = load_task(task, input_field, target_field, metric)
-    parts = the_task.split(seed=seed)
-    val, test = take(parts.val, val_limit), take(parts.test, test_limit)
-    if not val:
-        raise ConfigError(f"the validation split of '{the_task.name}' is empty")
-    only = [b.strip() for b in blocks.split(",")] if blocks else None
-    n_demos, n_instructions = _proposal_counts(optimizer, bootstrap_demos, propose_instructions)
-
-    config = {"task": the_task.name, "metric": the_task.metric.name, "optimizer": optimizer, "seed": seed, "model": _model_id(model, base_url),
-              "meta_model": meta_model, "budget_calls": budget_calls, "budget_tokens": budget_tokens,
-              "budget_seconds": budget_seconds, "rounds": rounds, "patience": patience, "objective": objective,
-              "lambda": lam, "baselines": names, "blocks": only, "batch": batch, "population": population,
-              "val": [e.id for e in val][:3] + [len(val)], "test": len(test), "top_k": top_k,
-              "bootstrap_demos": n_demos, "propose_instructions": n_instructions,
-              "identity": run_fingerprint(the_task, [*val, *test])}
-    run_id = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:16]
-    store = Store(db)
-    resumed = store.run(run_id) is not None
-    cls = optimizer_class(optimizer)  # fails early for a missing optimizer module or extra
-    stack = model_stack(model, base_url, api_key_env, store, budget(budget_calls, budget_tokens, None, budget_seconds),
-                        parallel)
-    test_stack = model_stack(model, base_url, api_key_env, store, budget(test_budget_calls, None, None, None), parallel)
-
-    from agentarch.blocks.context import Context
-    from agentarch.runtime.evaluator import Evaluator
-    from agentarch.search.base import SearchEnv
-    from agentarch.search.space import Space
-
-    evaluator = Evaluator(the_task, stack, store, concurrency=concurrency)
-    test_evaluator = Evaluator(the_task, test_stack, store, concurrency=concurrency)
-    meta_stack = None
-    env = SearchEnv(rng=random.Random(seed), train=parts.train, task_description=the_task.description,
-                    options={"objective": objective, "lambda": lam, "batch": batch, "population": population})
-    before_search = None
-    if optimizer in TYPED:
-        env.options["space"] = Space.from_registry(train=parts.train, only=only)
-        if n_demos or n_instructions:
-            if n_instructions and (meta_model or meta_base_url):
-                meta_stack = model_stack(meta_model or model, meta_base_url, api_key_env, store, None, parallel)
-            before_search = _proposer(env.options["space"], evaluator, store, run_id, parts.train, the_task,
-                                      n_demos, n_instructions, meta_stack or stack, budget_calls)
-    if optimizer in ("meta", "mcts"):
-        if meta_model or meta_base_url:
-            meta_stack = model_stack(meta_model or model, meta_base_url, api_key_env, store, None, parallel)
-        else:
-            meta_stack = model_stack(model, base_url, api_key_env, store, None, parallel)
-        env.meta = Context(model=meta_stack.model, max_tokens=1024)
-        # Meta Agent Search smoke-runs each proposal once, in the sandbox, on the design model.
-        env.options["smoke_context"] = lambda: Context(model=stack.model, extract=the_task.metric.extract,
-                                                       **sandbox_tools())
-    opt = cls(env)
-    err.print(f"run {run_id}{' (resuming)' if resumed else ''}: {optimizer} on '{the_task.name}' "
-              f"(val {len(val)}, test {len(test)}, train {len(parts.train)}) with {stack.id}"
+    fields = optimizer_class(optimizer).Options.model_fields
+    options = {k: v for k, v in (("batch", batch), ("population", population)) if k in fields}
+    options.update(parse_options(option))
+    meta = (cli_model(meta_model or model, meta_base_url, api_key_env, parallel)
+            if meta_model or meta_base_url else None)
+    the_task = load_task(task, input_field, target_field, metric)  # with a download bar for bigbench:NAME
+    plan = plan_search(the_task, optimizer, budget(budget_calls, budget_tokens, None, budget_seconds),
+                       model=cli_model(model, base_url, api_key_env, parallel), db=db, baselines=baselines,
+                       blocks=blocks, rounds=rounds, patience=patience, objective=objective, lam=lam, top_k=top_k,
+                       val_limit=val_limit, test_limit=test_limit, seed=seed, optimizer_options=options,
+                       meta_model=meta, test_budget=budget(test_budget_calls, None, None, None),
+                       concurrency=concurrency, bootstrap_demos=bootstrap_demos,
+                       propose_instructions=propose_instructions)
+    stack, test_stack = plan.evaluator.stack, plan.test_evaluator.stack
+    err.print(f"run {plan.run_id}{' (resuming)' if plan.resumed else ''}: {optimizer} on '{plan.task.name}' "
+              f"(val {len(plan.val)}, test {len(plan.test)}, train {len(plan.train)}) with {stack.id}"
               + (f", budget {budget_calls} calls" if budget_calls else ""))
 
-
-    result = asyncio.run(_run(the_task, opt, evaluator, test_evaluator, store, run_id, val, test, base_specs,
-                              objective, lam, rounds, patience, top_k, config, budget_calls, meta_stack,
-                              before_search))
-    from agentarch.search.report import write_run_folder
-
-    Path(out).mkdir(parents=True, exist_ok=True)
-    stats = dict(getattr(opt, "stats", {}) or {})
-    folder = write_run_folder(out, result, config, objective, lam, optimizer_stats=stats)
-    console.print(result_table(result, the_task.name, len(test)))
+    run = asyncio.run(_run(plan, budget_calls, out))
+    result, stats = run.result, run.stats
+    console.print(result_table(result, plan.task.name, len(plan.test)))
     used = stack.meter.used
     console.print(f"stopped: {result.stop_reason}; search spent {result.spent['calls']} model calls "
                   f"({used.calls} in this process), {result.spent['tokens']} tokens; "
                   f"test evaluation sent {test_stack.meter.used.calls} calls")
     if stats:
         console.print(f"{optimizer} proposals: " + ", ".join(f"{k} {v}" for k, v in stats.items()))
-    console.print(reuse_line(evaluator.reused + test_evaluator.reused,
-                             evaluator.computed + test_evaluator.computed, store))
-    console.print(f"report: {folder}/report.json, plot: {folder}/anytime.png")
+    console.print(reuse_line(plan.evaluator.reused + plan.test_evaluator.reused,
+                             plan.evaluator.computed + plan.test_evaluator.computed, plan.store))
+    console.print(f"report: {run.folder}/report.json, plot: {run.folder}/anytime.png")
     if result.report and result.report.get("winner"):
-        console.print(f"export the winner:  agentarch export {run_id} -o my_agent.py --db {db}")
+        console.print(f"export the winner:  agentarch export {plan.run_id} -o my_agent.py --db {db}")
     if result.report and not result.report.get("complete", True):
         err.print("[yellow]The test budget ran out before every promoted design was measured.[/]")
 
 
-def _proposal_counts(optimizer: str, demos: Optional[int], instructions: Optional[int]) -> tuple[int, int]:
-    """The demos and instructions to propose before the search: the defaults for a typed-space
-    optimizer, none for meta/mcts (a non-zero count given for those is an error)."""
-    from agentarch.errors import ConfigError
-    from agentarch.search.proposals import MAX_DEMOS, MAX_INSTRUCTIONS
-
-    for flag, value, most in (("--bootstrap-demos", demos, MAX_DEMOS),
-                              ("--propose-instructions", instructions, MAX_INSTRUCTIONS)):
-        if value is not None and not 0 <= value <= most:
-            raise ConfigError(f"{flag} must be a whole number from 0 to {most} (0 turns it off), got {value}")
-    if optimizer in TYPED:
-        return (DEFAULT_DEMOS if demos is None else demos,
-                DEFAULT_INSTRUCTIONS if instructions is None else instructions)
-    for flag, value in (("--bootstrap-demos", demos), ("--propose-instructions", instructions)):
-        if value:
-            raise ConfigError(f"{flag} applies to the typed-space optimizers ({', '.join(TYPED)}), "
-                              f"not to '{optimizer}'; leave it out or give 0")
-    return 0, 0
+def proposals_line(data: dict) -> str:
+    """What was found before the search: demos kept (and why others were dropped), instructions
+    kept, calls sent (``search/proposals.py``)."""
+    tag = " (replayed)" if data.get("replayed") else ""
+    dropped = ", ".join(f"{n} {why}" for why, n in sorted(data.get("dropped", {}).items()))
+    rejected = len(data.get("rejected", []))
+    return (f"  proposals{tag}: {len(data['demos'])} demos kept from {data.get('correct', 0)} correct of "
+            f"{data.get('tried', 0)} training examples{f' (dropped: {dropped})' if dropped else ''}; "
+            f"{len(data['instructions'])} instructions kept{f', {rejected} rejected' if rejected else ''}; "
+            f"{data.get('calls_sent', 0)} calls sent")
 
 
-def _proposer(space, evaluator, store, run_id, train, the_task, n_demos, n_instructions, meta_stack, budget_calls):
-    """The coroutine function the search awaits before its first proposal: bootstrapped demos and
-    proposed instructions put into ``space`` (``search/proposals.py``), with a line saying what was kept."""
-    from agentarch.blocks.context import Context
-    from agentarch.search.proposals import prepare_space, tries_for
-
-    meta = Context(model=meta_stack.model, max_tokens=256)
-
-    def show(kind: str, data: dict) -> None:
-        tag = " (replayed)" if data.get("replayed") else ""
-        dropped = ", ".join(f"{n} {why}" for why, n in sorted(data.get("dropped", {}).items()))
-        rejected = len(data.get("rejected", []))
-        err.print(f"  proposals{tag}: {len(data['demos'])} demos kept from {data.get('correct', 0)} correct of "
-                  f"{data.get('tried', 0)} training examples{f' (dropped: {dropped})' if dropped else ''}; "
-                  f"{len(data['instructions'])} instructions kept"
-                  f"{f', {rejected} rejected' if rejected else ''}; {data.get('calls_sent', 0)} calls sent",
-                  highlight=False)
-
-    async def before_search():
-        return await prepare_space(space, evaluator, store, run_id, train, demos=n_demos, instructions=n_instructions,
-                                   meta=meta, meta_meter=meta_stack.meter, task_description=the_task.description,
-                                   max_tries=tries_for(n_demos, n_instructions, budget_calls), on_event=show)
-
-    return before_search
-
-
-async def _run(task, opt, evaluator, test_evaluator, store, run_id, val, test, base_specs, objective, lam,
-               rounds, patience, top_k, config, budget_calls, meta_stack, before_search=None):
+async def _run(plan, budget_calls, out):
+    """``plan.run`` with a progress bar and one line per evaluated design."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from agentarch.search.loop import run_search
-
     total = budget_calls or None
-    try:
-        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                      console=err, transient=False) as progress:
-            bar = progress.add_task("starting", total=total)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err, transient=False) as progress:
+        bar = progress.add_task("starting", total=total)
 
-            def on_event(kind: str, data: dict) -> None:
-                if kind == "evaluated":
-                    best = data.get("best") or {}
-                    tag = "(replayed) " if data.get("replayed") else ""
-                    score = "partial" if not data.get("complete") else f"{data['score']:.3f}"
-                    progress.console.print(
-                        f"  r{data.get('round', 0):<2} {tag}{data['label'][:60]:<60} val {score}  "
-                        f"tok/ex {data['tokens']:.0f}", highlight=False)
-                    progress.update(bar, completed=data.get("spent_calls", 0),
-                                    description=f"best {best.get('score', 0):.3f} {best.get('label', '')[:40]}")
-                elif kind == "stopped":
-                    progress.console.print(f"  search stopped: {data['reason']}")
-                elif kind == "promotion":
-                    progress.console.print(f"  measuring the chosen designs on {data['test']} test examples ...")
-                elif kind == "promoted":
-                    t = data["test"]
-                    progress.console.print(f"    test {t['score']:.3f} [{t['low']:.3f}, {t['high']:.3f}]  "
-                                           f"{data['label'][:60]}", highlight=False)
+        def on_event(kind: str, data: dict) -> None:
+            if kind == "evaluated":
+                best = data.get("best") or {}
+                tag = "(replayed) " if data.get("replayed") else ""
+                score = "partial" if not data.get("complete") else f"{data['score']:.3f}"
+                progress.console.print(
+                    f"  r{data.get('round', 0):<2} {tag}{escape(data['label'][:60]):<60} val {score}  "
+                    f"tok/ex {data['tokens']:.0f}", highlight=False)
+                progress.update(bar, completed=data.get("spent_calls", 0),
+                                description=f"best {best.get('score', 0):.3f} {escape(best.get('label', '')[:40])}")
+            elif kind == "proposals":
+                progress.console.print(proposals_line(data), highlight=False)
+            elif kind == "stopped":
+                progress.console.print(f"  search stopped: {data['reason']}")
+            elif kind == "promotion":
+                progress.console.print(f"  measuring the chosen designs on {data['test']} test examples ...")
+            elif kind == "promoted":
+                t = data["test"]
+                progress.console.print(f"    test {t['score']:.3f} [{t['low']:.3f}, {t['high']:.3f}]  "
+                                       f"{escape(data['label'][:60])}", highlight=False)
 
-            return await run_search(task, opt, evaluator, store, run_id, val=val, test=test, baselines=base_specs,
-                                    objective=objective, lam=lam, max_rounds=rounds, patience=patience,
-                                    on_event=on_event, test_evaluator=test_evaluator, top_k=top_k, config=config,
-                                    before_search=before_search)
-    finally:
-        await evaluator.stack.aclose()
-        if test_evaluator.stack is not evaluator.stack:
-            await test_evaluator.stack.aclose()
-        if meta_stack is not None:
-            await meta_stack.aclose()
+        return await plan.run(on_event, out)
 
 
 def result_table(result, task_name: str, n_test: int):
@@ -295,10 +192,10 @@ def result_table(result, task_name: str, n_test: int):
             delta = f"{d['mean']:+.3f} [{d['low']:+.3f}, {d['high']:+.3f}]"
             sig = {"better": "[green]better[/]", "worse": "[red]worse[/]",
                    "within noise": "[yellow]within noise[/]"}.get(d["label"], d["label"])
-        table.add_row(r["label"][:70], kind, f"{r['val']['score']:.3f}", acc, f"{t['tokens']:.0f}", delta, sig)
+        table.add_row(escape(r["label"][:70]), kind, f"{r['val']['score']:.3f}", acc, f"{t['tokens']:.0f}", delta, sig)
     for s in result.history:  # the other baselines: validation only
         if s.id in names and s.id not in shown:
-            table.add_row(s.candidate.spec.label()[:70], f"baseline {names[s.id]}", f"{s.score:.3f}",
+            table.add_row(escape(s.candidate.spec.label()[:70]), f"baseline {names[s.id]}", f"{s.score:.3f}",
                           "not promoted", f"{s.tokens:.0f} (val)", "-", "")
     return table
 
@@ -328,5 +225,5 @@ def export_cmd(
     from agentarch.search.export import export_run
     from agentarch.store.db import Store
 
-    path, info = export_run(Store(db), run_id, design, output)
-    console.print(f"wrote {path}: {info['label']} ({info['how']})")
+    path, info = export_run(Store(db, readonly=True), run_id, design, output)
+    console.print(f"wrote {path}: {escape(info['label'])} ({info['how']})", highlight=False)

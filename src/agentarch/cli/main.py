@@ -6,7 +6,8 @@ import sys
 
 import typer
 
-from agentarch.cli import commands_eval, commands_info, commands_route, commands_search, commands_team
+from agentarch.cli import (commands_eval, commands_info, commands_route, commands_search, commands_serve,
+                           commands_tasks, commands_team, commands_ui)
 
 app = typer.Typer(
     name="agentarch",
@@ -18,10 +19,13 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 commands_info.register(app)
+commands_tasks.register(app)
 commands_eval.register(app)
 commands_search.register(app)
 commands_team.register(app)
 commands_route.register(app)
+commands_serve.register(app)
+commands_ui.register(app)
 
 
 def main() -> None:
@@ -30,9 +34,12 @@ def main() -> None:
     try:
         app()
     except AgentArchError as exc:
+        from rich.markup import escape
+
         from agentarch.cli.common import err
 
-        err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        # escaped: a message may hold brackets ("bigbench:NAME[/SUBTASK]", a JSON value)
+        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(2)
     except KeyboardInterrupt:
         sys.exit(130)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.markup import escape
 from rich.table import Table
 
 
@@ -14,7 +15,7 @@ def summary_table(rows: list[dict], title: str = "Results") -> Table:
         acc = r["accuracy"]
         flag = "" if r.get("complete", True) else " (partial)"
         errs = f" ({r['errors']} errors)" if r.get("errors") else ""
-        table.add_row(r["label"], r["split"], str(r["n"]),
+        table.add_row(escape(r["label"]), r["split"], str(r["n"]),
                       f"{acc['mean']:.3f} [{acc['low']:.3f}, {acc['high']:.3f}]{flag}{errs}",
                       f"{r['calls']:.1f}", f"{r['tokens']:.0f}", f"{r['seconds']:.1f}")
     return table

@@ -1,39 +1,10 @@
-"""A scripted model for tests of the real command line: ``--model scripted:<rules.json>`` (hidden,
-not in --help)."""
+"""The command line's hidden test backend: ``--model scripted:<rules.json>`` (``llm/scripted_rules.py``)."""
 
 from __future__ import annotations
 
-import json
-import re
-from pathlib import Path
-
 
 def scripted_model(path: str):
-    """``{"rules": [[regex, answer-with-\\1-backrefs], ...], "delay": s, "log": file}``: the first
-    rule whose regex matches the joined messages answers (``re.S | re.I``); every request reaching
-    the model is appended to ``log`` as a JSON line with its cache key. ``"repeat_rules"`` are
-    tried first for re-measured requests (``repeat`` > 0), to script a backend whose replies vary."""
-    from agentarch.errors import ConfigError
-    from agentarch.llm.scripted import ScriptedModel
+    """The scripted model answering by the rules in ``path``."""
+    from agentarch.llm.scripted_rules import rules_file_model
 
-    try:
-        cfg = json.loads(Path(path).read_text())
-    except (OSError, ValueError) as exc:
-        raise ConfigError(f"--model scripted:{path}: {exc}") from None
-    rules = [(re.compile(p, re.S | re.I), a) for p, a in cfg.get("rules", [])]
-    repeat_rules = [(re.compile(p, re.S | re.I), a) for p, a in cfg.get("repeat_rules", [])]
-    log = cfg.get("log")
-
-    def respond(req) -> str:
-        text = "\n".join(m.get("content") or "" for m in req.messages)
-        if log:
-            with open(log, "a") as f:
-                f.write(json.dumps({"key": req.key("scripted", "scripted"), "text": text,
-                                    "repeat": req.repeat}) + "\n")
-        for pat, ans in (repeat_rules + rules if req.repeat > 0 else rules):
-            m = pat.search(text)
-            if m:
-                return m.expand(ans)
-        return ""
-
-    return ScriptedModel(respond, delay=float(cfg.get("delay", 0.0)))
+    return rules_file_model(path, source=f"--model scripted:{path}")

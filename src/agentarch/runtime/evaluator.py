@@ -22,6 +22,7 @@ from agentarch.blocks.fingerprint import code_fingerprint
 from agentarch.blocks.spec import DesignSpec
 from agentarch.errors import AgentArchError, BudgetExceeded, ConfigError
 from agentarch.llm.repeat import with_repeat
+from agentarch.runtime import telemetry
 from agentarch.runtime.stats import Interval, bootstrap_mean
 from agentarch.store.db import Store
 from agentarch.store.identity import result_key
@@ -84,8 +85,11 @@ class Evaluator:
     ``reused``/``computed`` count the results read from the store and computed, over all calls."""
 
     def __init__(self, task, model_stack, store: Store, run_code=None, run_agent=None,
-                 concurrency: int = DEFAULTS["concurrency"], max_tokens: int = 512):
-        """``run_code``/``run_agent`` default to the sandbox; tests may pass stand-ins."""
+                 concurrency: int = DEFAULTS["concurrency"], max_tokens: int = 512,
+                 answer_format: str | None = None):
+        """``run_code``/``run_agent`` default to the sandbox; tests may pass stand-ins.
+        ``answer_format`` is the hint blocks put in their prompts; by default it is derived from
+        the task's training split (never from the examples being measured)."""
         if run_code is None or run_agent is None:
             from agentarch.runtime import sandbox
 
@@ -98,13 +102,18 @@ class Evaluator:
         self.run_code = run_code
         self.concurrency = concurrency
         self.max_tokens = max_tokens
+        if answer_format is None:
+            answer_format = task.answer_format(task.split().train) if len(task) else ""
+        self.answer_format = answer_format
         self.reused = 0  # results read from the store, over every evaluate() call
         self.computed = 0  # results computed, over every evaluate() call
 
     async def run_one(self, design: DesignSpec, block, example, repeat: int = 0) -> ExampleResult:
         metric = self.task.metric
-        ctx = Context(model=with_repeat(self.stack.model, repeat), extract=metric.extract,
-                      max_tokens=self.max_tokens, run_code=self.run_code, run_agent=self.run_agent)
+        extract = metric.extractor(example)
+        ctx = Context(model=telemetry.trace_model(with_repeat(self.stack.model, repeat)), extract=extract,
+                      max_tokens=self.max_tokens, run_code=self.run_code, run_agent=self.run_agent,
+                      answer_format=self.answer_format)
         t0 = time.perf_counter()
         error = None
         try:
@@ -119,7 +128,7 @@ class Evaluator:
         else:
             score = metric.score(answer, example)
         return ExampleResult(
-            example.id, answer, metric.extract(answer), float(score), len(ctx.trace),
+            example.id, answer, extract(answer), float(score), len(ctx.trace),
             sum(t.prompt_tokens for t in ctx.trace), sum(t.completion_tokens for t in ctx.trace),
             seconds, error,
             [{"block": t.block, "messages": t.messages, "text": t.text, "prompt_tokens": t.prompt_tokens,
@@ -134,7 +143,7 @@ class Evaluator:
         metric_fp = self.task.metric.fingerprint()
         code_fp = code_fingerprint(design)
         return {ex.id: result_key(ex.fingerprint(), metric_fp, self.stack.id, design.id, code_fp,
-                                  self.max_tokens, repeat) for ex in examples}
+                                  self.max_tokens, repeat, self.answer_format) for ex in examples}
 
     def stored_results(self, design: DesignSpec, examples: Sequence, repeat: int = 0) -> dict:
         """The stored result rows (by example id) that ``evaluate`` would reuse for these examples:
@@ -151,7 +160,7 @@ class Evaluator:
         Results already stored under the same identity are reused; ``repeat=r`` (r > 0) measures the
         design again without reusing repeat 0's results (the model-call cache decides separately
         whether its calls are sent again)."""
-        block = design.build()
+        block = telemetry.trace_blocks(design.build())
         keys = self.result_keys(design, examples, repeat)
         self.store.put_design(design.id, design.to_json(), design.label())
         if run_id and not repeat:  # a repeat must not overwrite the run's record of the design
@@ -175,7 +184,7 @@ class Evaluator:
                 if budget_hit:
                     return
                 try:
-                    r = await self.run_one(design, block, ex, repeat)
+                    r = await telemetry.example(self.run_one(design, block, ex, repeat), design, ex.id, repeat)
                 except BudgetExceeded as exc:
                     budget_hit.append(exc)
                     return

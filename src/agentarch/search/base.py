@@ -14,6 +14,8 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from pydantic import BaseModel, ConfigDict, ValidationError
+
 from agentarch.blocks.context import Context
 from agentarch.blocks.spec import DesignSpec
 
@@ -61,24 +63,62 @@ class SearchEnv:
     options: dict = field(default_factory=dict)
 
 
+class OptimizerOptions(BaseModel):
+    """Base of an optimizer's typed options: validated, no unknown keys. Each optimizer module
+    keeps its defaults as plain data (``DEFAULTS``) at the top and declares its fields from them."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+
+def parse_options(name: str, options_cls: type[OptimizerOptions], given: Any) -> OptimizerOptions:
+    """``given`` (a dict, an options object or None) as ``options_cls``; a bad or unknown option is
+    a one-line ``ConfigError`` naming the optimizer, the option and, for an unknown one, the known ones."""
+    from agentarch.errors import ConfigError
+
+    if given is None:
+        given = {}
+    if isinstance(given, options_cls):
+        return given
+    if isinstance(given, BaseModel):
+        given = dict(given)
+    if not isinstance(given, dict):
+        raise ConfigError(f"{name} search: options must be a dict of option -> value, not {type(given).__name__}")
+    unknown = sorted(set(given) - set(options_cls.model_fields))
+    if unknown:
+        raise ConfigError(f"{name} search: unknown option(s) {', '.join(unknown)}; "
+                          f"known: {', '.join(options_cls.model_fields) or '(none)'}")
+    try:
+        return options_cls(**given)
+    except ValidationError as exc:
+        e = exc.errors()[0]
+        where = ".".join(str(x) for x in e["loc"]) or "(options)"
+        value = e.get("input")
+        shown = "" if isinstance(value, dict) and where == "(options)" else f" (got {value!r})"
+        raise ConfigError(f"{name} search: option '{where}': {e['msg']}{shown}") from None
+
+
 class Optimizer(ABC):
-    """Proposes designs from what has been evaluated so far."""
+    """Proposes designs from what has been evaluated so far.
+
+    ``Options`` is its typed options model; ``Optimizer(env, options)`` or
+    ``Optimizer(env, **options)`` validates them into ``self.options``."""
 
     name: ClassVar[str] = ""
     paper: ClassVar[str] = ""
+    Options: ClassVar[type[OptimizerOptions]] = OptimizerOptions
 
-    def __init__(self, env: SearchEnv):
+    def __init__(self, env: SearchEnv, options: Any = None, **more: Any):
         self.env = env
-
-    def merged_options(self, defaults: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
-        """``defaults`` overridden by ``given``; an unknown option is a one-line error naming the known ones."""
-        from agentarch.errors import ConfigError
-
-        unknown = sorted(set(given) - set(defaults))
-        if unknown:
-            raise ConfigError(f"{self.name} search: unknown option(s) {', '.join(unknown)}; "
-                              f"known: {', '.join(defaults)}")
-        return {**defaults, **given}
+        if not isinstance(options, self.Options) or more:
+            if isinstance(options, BaseModel):
+                options = dict(options)
+            elif options is not None and not isinstance(options, dict):
+                parse_options(self.name, self.Options, options)  # raises: not a mapping
+            # Option fields found in ``env.options`` (how older callers passed them) are defaults.
+            inherited = {k: v for k, v in env.options.items() if k in self.Options.model_fields}
+            options = {**inherited, **(options or {}), **more}
+        self.options = parse_options(self.name, self.Options, options)
+        self.opts: dict[str, Any] = dict(self.options)  # field -> value, for terse reads
 
     @abstractmethod
     async def propose(self, history: list[Scored]) -> list[Candidate]:

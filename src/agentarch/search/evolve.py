@@ -3,20 +3,38 @@
 non-dominated (Pareto) ranking as the tournament key for the accuracy/cost objective (NSGA-II's
 sorting, Deb et al., 2002). Plus ``RandomSearch``, the honest baseline every optimizer must beat.
 
-Options (``env.options``): ``space`` (a ``Space``; default: every registered block, demos from
-``env.train``), ``population`` (the newest P evaluated designs are alive; older ones age out),
-``sample`` (tournament size S), ``batch`` (children per round), ``crossover`` (probability a
-child has two parents), ``init_random`` (random designs added to the baselines before selection
-starts), ``objective``/``lambda`` (see ``search/pareto.py``).
+Typed options (``EvolveOptions``, ``RandomOptions``; defaults in ``DEFAULTS``): ``population``
+(the newest P evaluated designs are alive; older ones age out), ``sample`` (tournament size S),
+``batch`` (children per round), ``crossover`` (probability a child has two parents),
+``init_random`` (random designs added to the baselines before selection starts), ``tries``
+(draws per wanted design before giving up on finding a new one). From ``env.options``: ``space``
+(a ``Space``; default: every registered block, demos from ``env.train``) and
+``objective``/``lambda`` (see ``search/pareto.py``).
 """
 
 from __future__ import annotations
 
-from agentarch.search.base import Candidate, Optimizer, Scored, SearchEnv
+from pydantic import Field
+
+from agentarch.search.base import Candidate, Optimizer, OptimizerOptions, Scored, SearchEnv
 from agentarch.search.pareto import DEFAULT_LAMBDA, pareto_ranks, value_of
 from agentarch.search.space import Space
 
 DEFAULTS = {"population": 8, "sample": 4, "batch": 2, "crossover": 0.25, "init_random": 2, "tries": 40}
+
+
+class RandomOptions(OptimizerOptions):
+    batch: int = Field(DEFAULTS["batch"], ge=1, description="designs proposed per round")
+    tries: int = Field(DEFAULTS["tries"], ge=1, description="draws per wanted design before giving up")
+
+
+class EvolveOptions(RandomOptions):
+    population: int = Field(DEFAULTS["population"], ge=1, description="newest evaluated designs kept alive")
+    sample: int = Field(DEFAULTS["sample"], ge=1, description="tournament size")
+    crossover: float = Field(DEFAULTS["crossover"], ge=0.0, le=1.0,
+                             description="probability a child has two parents")
+    init_random: int = Field(DEFAULTS["init_random"], ge=0,
+                             description="random designs proposed before selection starts")
 
 
 def space_for(env: SearchEnv) -> Space:
@@ -32,16 +50,17 @@ class RandomSearch(Optimizer):
 
     name = "random"
     paper = "Random search (Bergstra & Bengio, 2012)"
+    Options = RandomOptions
 
-    def __init__(self, env: SearchEnv):
-        super().__init__(env)
+    def __init__(self, env: SearchEnv, options=None, **more):
+        super().__init__(env, options, **more)
         self.space = space_for(env)
-        self.batch = int(env.options.get("batch", DEFAULTS["batch"]))
+        self.batch = self.options.batch
 
     async def propose(self, history: list[Scored]) -> list[Candidate]:
         seen = {s.id for s in history}
         out: list[Candidate] = []
-        for _ in range(self.batch * DEFAULTS["tries"]):
+        for _ in range(self.batch * self.options.tries):
             if len(out) >= self.batch:
                 break
             spec = self.space.random_spec(self.env.rng)
@@ -57,16 +76,17 @@ class Evolve(Optimizer):
 
     name = "evolve"
     paper = "Regularized Evolution (Real et al., 2019); Pareto tournament (Deb et al., 2002)"
+    Options = EvolveOptions
 
-    def __init__(self, env: SearchEnv):
-        super().__init__(env)
-        o = env.options
+    def __init__(self, env: SearchEnv, options=None, **more):
+        super().__init__(env, options, **more)
+        o, opt = env.options, self.options
         self.space = space_for(env)
-        self.population = int(o.get("population", DEFAULTS["population"]))
-        self.sample = int(o.get("sample", DEFAULTS["sample"]))
-        self.batch = int(o.get("batch", DEFAULTS["batch"]))
-        self.p_cross = float(o.get("crossover", DEFAULTS["crossover"]))
-        self.init_random = int(o.get("init_random", DEFAULTS["init_random"]))
+        self.population = opt.population
+        self.sample = opt.sample
+        self.batch = opt.batch
+        self.p_cross = opt.crossover
+        self.init_random = opt.init_random
         self.objective = o.get("objective", "accuracy")
         self.lam = float(o.get("lambda", DEFAULT_LAMBDA))
         self._random_done = 0
@@ -90,7 +110,7 @@ class Evolve(Optimizer):
         # A few random designs first, so the population is not only the hand-made baselines.
         while self._random_done < self.init_random and len(out) < self.batch:
             self._random_done += 1
-            for _ in range(DEFAULTS["tries"]):
+            for _ in range(self.options.tries):
                 spec = self.space.random_spec(rng)
                 if spec.id not in seen:
                     seen.add(spec.id)
@@ -106,7 +126,7 @@ class Evolve(Optimizer):
             return out
         pop = history[-self.population:]  # aging: only the newest P are alive
         keys = self._keys(pop)
-        for _ in range(self.batch * DEFAULTS["tries"]):
+        for _ in range(self.batch * self.options.tries):
             if len(out) >= self.batch:
                 break
             parent = self._tournament(pop, keys)

@@ -149,7 +149,8 @@ def build() -> "Block":
 
 async def forward(question: str, model) -> str:
     """Answer ``question`` with any agentarch.llm ``Model`` (embedded, OpenAI-compatible, scripted)."""
-    ctx = Context(model=model, extract=extract, run_code=run_code, run_agent=run_agent)
+    ctx = Context(model=model, extract=extract, run_code=run_code, run_agent=run_agent,
+                  answer_format=TASK_ANSWER_FORMAT)
     return await build()(question, ctx)
 
 
@@ -184,7 +185,8 @@ if __name__ == "__main__":
 '''
 
 
-def render_module(spec: DesignSpec, *, metric: str = "", header: str = "") -> tuple[str, dict]:
+def render_module(spec: DesignSpec, *, metric: str = "", header: str = "",
+                  answer_format: str = "") -> tuple[str, dict]:
     """Python source for a standalone module running ``spec``; and info on how it was rendered."""
     import agentarch.blocks.base  # noqa: F401  (make sure the modules are loaded)
     import agentarch.blocks.common  # noqa: F401
@@ -270,7 +272,9 @@ def render_module(spec: DesignSpec, *, metric: str = "", header: str = "") -> tu
         raise ConfigError(f"cannot export: a block imports {bad[0]!r}")
     doc = header.replace('"""', "'''")
     text = (f'"""{doc}\n"""\n\nfrom __future__ import annotations\n\n' + "\n".join(body_imports)
-            + "\n\nDESIGN = " + repr(spec.to_json()) + "\n\n\n" + "\n\n".join(sections))
+            + "\n\nDESIGN = " + repr(spec.to_json())
+            + "\nTASK_ANSWER_FORMAT = " + repr(answer_format) + "  # what the task's answers look like, for prompts"
+            + "\n\n\n" + "\n\n".join(sections))
     ast.parse(text)
     info = {"label": spec.label(), "modules": order, "fallback": fallback,
             "how": "block sources vendored" + (" (router/compute_optimal: lazy agentarch.blocks import kept)"
@@ -278,21 +282,34 @@ def render_module(spec: DesignSpec, *, metric: str = "", header: str = "") -> tu
     return text, info
 
 
-def export_run(store, run_id: str, design: str | None, output: str | Path) -> tuple[Path, dict]:
-    """Export ``design`` (default: the run's winner) from search run ``run_id`` to ``output``."""
+def run_design(store, run_id: str, design: str | None = None, purpose: str = "export"):
+    """``(run row, design row, spec)`` of ``design`` (default: the winner) of search run ``run_id``;
+    ``purpose`` names the command in the error for a run of another kind."""
     run = store.run(run_id)
     if run is None:
         raise ConfigError(f"no run '{run_id}' in {store.path}; list runs with 'agentarch runs'")
-    config = json.loads(run["config"])
+    if run["kind"] != "search":
+        raise ConfigError(f"run {run['id']} is {'an' if run['kind'][:1] in 'aeiou' else 'a'} {run['kind']} run; "
+                          f"{purpose} takes a search run (kind 'search' in 'agentarch runs --db {store.path}')")
     summary = json.loads(run["summary"]) if run["summary"] else {}
-    report = (summary or {}).get("report") or {}
-    chosen = design or report.get("winner") or ((summary or {}).get("best") or {}).get("design")
+    report = (summary if isinstance(summary, dict) else {}).get("report") or {}
+    best = (summary if isinstance(summary, dict) else {}).get("best") or {}
+    chosen = design or report.get("winner") or best.get("design")
     if not chosen:
         raise ConfigError(f"run {run['id']} has no finished design to export; give a design id")
     row = store.design(chosen)
     if row is None:
         raise ConfigError(f"no design '{chosen}' in {store.path}")
-    spec = DesignSpec.model_validate_json(row["spec"])
+    return run, row, DesignSpec.model_validate_json(row["spec"])
+
+
+def export_run(store, run_id: str, design: str | None, output: str | Path) -> tuple[Path, dict]:
+    """Export ``design`` (default: the run's winner) from search run ``run_id`` to ``output``."""
+    run, row, spec = run_design(store, run_id, design)
+    config = json.loads(run["config"])
+    summary = json.loads(run["summary"]) if run["summary"] else {}
+    summary = summary if isinstance(summary, dict) else {}
+    report = summary.get("report") or {}
     rows = {r["design"]: r for r in report.get("designs", [])}
     mine = rows.get(row["id"])
     val_line = test_line = "not measured"
@@ -319,18 +336,35 @@ def export_run(store, run_id: str, design: str | None, output: str | Path) -> tu
               f"Use:  python {Path(output).name} \"your question\" [--model PRESET | --base-url URL --model NAME]\n"
               f"      or: from {Path(output).stem} import answer, forward\n"
               "Standalone: the design's blocks are copied below; it imports only agentarch's model layer (agentarch.llm).")
-    text, info = render_module(spec, metric=config.get("metric") or _task_metric(config.get("task")), header=header)
+    answer_format = config.get("answer_format")
+    if answer_format is None:
+        answer_format = task_answer_format(config.get("task"))
+    text, info = render_module(spec, metric=config.get("metric") or task_metric(config.get("task")), header=header,
+                               answer_format=answer_format)
     out = Path(output)
     out.write_text(text)
     return out, info
 
 
-def _task_metric(task: str | None) -> str:
+def task_metric(task: str | None) -> str:
     if not task:
         return ""
     try:
         from agentarch.tasks.registry import load_task
 
         return load_task(task).metric.name
+    except Exception:
+        return ""
+
+
+def task_answer_format(task: str | None) -> str:
+    """The answer-format hint the evaluator gave the design's prompts ('' when the task is gone)."""
+    if not task:
+        return ""
+    try:
+        from agentarch.tasks.registry import load_task
+
+        t = load_task(task)
+        return t.answer_format(t.split().train)
     except Exception:
         return ""

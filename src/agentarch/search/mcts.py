@@ -26,13 +26,87 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any, ClassVar, Sequence
+from typing import Any, ClassVar, Optional, Sequence
 
+from pydantic import Field, field_validator
+
+from agentarch.blocks.registry import all_blocks
 from agentarch.blocks.spec import DesignSpec, parse_design
 from agentarch.errors import ConfigError
-from agentarch.search.base import Candidate, Optimizer, Scored, SearchEnv
+from agentarch.search.base import Candidate, Optimizer, OptimizerOptions, Scored, SearchEnv
 from agentarch.search.mcts_edits import Edit, all_edits, block_kinds, canonical_id, menu
 from agentarch.search.meta import describe_design
+
+
+DEFAULTS: dict[str, Any] = {
+    "start": None,        # root design (DesignSpec, dict, JSON, path or block name); default: best baseline
+    "per_round": 1,       # children proposed per propose() (AFlow: one)
+    "top_k": 3,           # nodes in the selection pool: the root and the best top_k - 1 others
+    "lam": 0.2,           # weight of the uniform part of the selection distribution
+    "alpha": 0.4,         # softmax sharpness, per percentage point of score
+    "score_scale": 100.0,  # scores in [0, 1] are multiplied by this before alpha
+    "menu_size": 10,      # edits offered to the meta model
+    "temperature": 0.7,   # meta model sampling temperature
+    "max_tokens": 64,     # meta reply length (a number and a reason)
+    "failures_shown": 3,  # failed examples shown in the expansion prompt
+    "errors_shown": 2,
+    "experience_shown": 4,  # earlier edits of the node shown with their outcome
+    "patience": 5,        # converged after this many rounds without top-k improvement
+    "conv_top_k": 3,
+    "min_delta": 0.0,     # an improvement must exceed this
+    "max_rounds": 0,      # converged after this many expansions (0 = no limit)
+    "max_depth": 4,       # designs nested deeper than this are not offered
+    "blocks": None,       # restrict edits to these block names
+}
+
+
+class MCTSOptions(OptimizerOptions):
+    """AFlow MCTS's options (defaults in ``DEFAULTS``). ``start`` takes a design (a ``DesignSpec``,
+    a dict, JSON text, a .json path or a block name); ``blocks`` a list or a comma list of names."""
+
+    start: Optional[DesignSpec] = Field(DEFAULTS["start"], description="root design (default: best baseline)")
+    per_round: int = Field(DEFAULTS["per_round"], ge=1, description="children proposed per round")
+    top_k: int = Field(DEFAULTS["top_k"], ge=1, description="nodes in the selection pool")
+    lam: float = Field(DEFAULTS["lam"], ge=0.0, le=1.0, description="weight of uniform selection")
+    alpha: float = Field(DEFAULTS["alpha"], ge=0.0, description="softmax sharpness per score point")
+    score_scale: float = Field(DEFAULTS["score_scale"], gt=0.0, description="score multiplier before alpha")
+    menu_size: int = Field(DEFAULTS["menu_size"], ge=1, description="edits offered to the meta model")
+    temperature: float = Field(DEFAULTS["temperature"], ge=0.0, description="meta model sampling temperature")
+    max_tokens: int = Field(DEFAULTS["max_tokens"], ge=1, description="meta reply length")
+    failures_shown: int = Field(DEFAULTS["failures_shown"], ge=0, description="failed examples in the prompt")
+    errors_shown: int = Field(DEFAULTS["errors_shown"], ge=0, description="errors in the prompt")
+    experience_shown: int = Field(DEFAULTS["experience_shown"], ge=0, description="earlier edits shown")
+    patience: int = Field(DEFAULTS["patience"], ge=1, description="rounds without top-k improvement")
+    conv_top_k: int = Field(DEFAULTS["conv_top_k"], ge=1, description="nodes averaged for convergence")
+    min_delta: float = Field(DEFAULTS["min_delta"], ge=0.0, description="an improvement must exceed this")
+    max_rounds: int = Field(DEFAULTS["max_rounds"], ge=0, description="expansions at most (0: no limit)")
+    max_depth: int = Field(DEFAULTS["max_depth"], ge=1, description="deepest nesting offered")
+    blocks: Optional[tuple[str, ...]] = Field(DEFAULTS["blocks"], description="restrict edits to these blocks")
+
+    @field_validator("start", mode="before")
+    @classmethod
+    def _design(cls, value: Any) -> Any:
+        if value is None or isinstance(value, DesignSpec):
+            return value
+        if isinstance(value, dict):
+            spec = DesignSpec.model_validate(value)
+            spec.build()
+            return spec
+        return parse_design(str(value), source="mcts start design")
+
+    @field_validator("blocks", mode="before")
+    @classmethod
+    def _names(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [b.strip() for b in value.split(",") if b.strip()]
+        if value is None:
+            return None
+        names = tuple(value)
+        known = all_blocks()
+        unknown = [b for b in names if b not in known]
+        if unknown:
+            raise ValueError(f"unknown block(s) {', '.join(unknown)}; known: {', '.join(known)}")
+        return names or None
 
 
 def selection_probabilities(scores: Sequence[float], lam: float = 0.2, alpha: float = 0.4,
@@ -79,39 +153,12 @@ class WorkflowMCTS(Optimizer):
     name: ClassVar[str] = "mcts"
     paper: ClassVar[str] = "AFlow: Automating Agentic Workflow Generation (Zhang et al., 2025)"
 
-    DEFAULTS: ClassVar[dict[str, Any]] = {
-        "start": None,        # root design (DesignSpec, dict, JSON, path or block name); default: best baseline
-        "per_round": 1,       # children proposed per propose() (AFlow: one)
-        "top_k": 3,           # nodes in the selection pool: the root and the best top_k - 1 others
-        "lam": 0.2,           # weight of the uniform part of the selection distribution
-        "alpha": 0.4,         # softmax sharpness, per percentage point of score
-        "score_scale": 100.0,  # scores in [0, 1] are multiplied by this before alpha
-        "menu_size": 10,      # edits offered to the meta model
-        "temperature": 0.7,   # meta model sampling temperature
-        "max_tokens": 64,     # meta reply length (a number and a reason)
-        "failures_shown": 3,  # failed examples shown in the expansion prompt
-        "errors_shown": 2,
-        "experience_shown": 4,  # earlier edits of the node shown with their outcome
-        "patience": 5,        # converged after this many rounds without top-k improvement
-        "conv_top_k": 3,
-        "min_delta": 0.0,     # an improvement must exceed this
-        "max_rounds": 0,      # converged after this many expansions (0 = no limit)
-        "max_depth": 4,       # designs nested deeper than this are not offered
-        "blocks": None,       # restrict edits to these block names
-    }
+    DEFAULTS: ClassVar[dict[str, Any]] = DEFAULTS
+    Options = MCTSOptions
 
-    def __init__(self, env: SearchEnv, **options: Any):
-        super().__init__(env)
-        self.opts = self.merged_options(self.DEFAULTS, options)
-        if not 0.0 <= float(self.opts["lam"]) <= 1.0:
-            raise ConfigError("mcts search: 'lam' must be between 0 and 1")
-        start = self.opts["start"]
-        if start is None or isinstance(start, DesignSpec):
-            self._start: DesignSpec | None = start
-        elif isinstance(start, dict):
-            self._start = DesignSpec.model_validate(start)
-        else:
-            self._start = parse_design(str(start), source="mcts start design")
+    def __init__(self, env: SearchEnv, options: Any = None, **more: Any):
+        super().__init__(env, options, **more)
+        self._start: DesignSpec | None = self.options.start
         self.wrappers, self.leaves = block_kinds(self.opts["blocks"])
         if not self.wrappers and not self.leaves:
             raise ConfigError("mcts search: no usable blocks to edit with (check 'blocks')")

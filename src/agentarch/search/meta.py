@@ -22,7 +22,8 @@ within the small context. Meta calls use ``temperature > 0`` through ``env.meta`
 on the meta model), whose sample counters make a rerun ask for the same samples in the same
 order, so a killed search replays its proposals from the cache.
 
-Options (``MetaAgentSearch(env, **options)``): see ``DEFAULTS``. ``env.options["smoke_context"]``
+Options (``MetaAgentSearch(env, options)`` or ``(env, **options)``): ``MetaOptions``, defaults in
+``DEFAULTS``. ``env.options["smoke_context"]``
 is a zero-argument callable (sync or async) returning a fresh ``Context`` on the evaluated model
 (with the task's ``extract`` and a ``run_code``), or absent to compile-check only.
 """
@@ -33,12 +34,31 @@ import inspect
 import re
 from typing import Any, ClassVar
 
+from pydantic import Field
+
 from agentarch.blocks.context import Context
 from agentarch.blocks.registry import all_blocks
 from agentarch.blocks.spec import DesignSpec
 from agentarch.errors import AgentArchError, ConfigError
-from agentarch.search.base import Candidate, Optimizer, Scored, SearchEnv
+from agentarch.search.base import Candidate, Optimizer, OptimizerOptions, Scored, SearchEnv
 from agentarch.search.meta_parse import Proposal, check_source, parse_partial, parse_proposal
+
+DEFAULTS: dict[str, Any] = {
+    "per_round": 1,          # valid candidates asked for per propose()
+    "attempts": 2,           # fresh proposals tried per wanted candidate before giving up
+    "reflections": 2,        # reflection turns per proposal
+    "debug_tries": 3,        # debug turns after a failed check
+    "temperature": 0.8,      # meta model sampling temperature (> 0)
+    "max_tokens": 500,       # per meta reply
+    "context_tokens": 1800,  # prompt + reply must stay under this (n_ctx 2048 per slot)
+    "archive_shown": 4,      # archive entries shown (best first)
+    "code_shown": 2,         # of those, how many generated agents are shown with their code
+    "code_lines": 24,        # code lines shown per archive entry
+    "smoke_timeout": 60.0,   # seconds for the smoke run
+    "smoke_max_calls": 30,   # model calls allowed in the smoke run
+    "generations": 0,        # converged after this many meta proposals in the history (0 = never)
+    "stop_after_invalid": 6,  # converged after this many invalid proposals in a row
+}
 
 API = """\
 An agent is Python code defining `async def forward(inputs, ctx)` that returns the answer text.
@@ -75,6 +95,28 @@ REFLECTIONS = (
 )
 
 WRITE_CODE = " Then write the complete code of the agent."
+
+
+
+class MetaOptions(OptimizerOptions):
+    """Meta Agent Search's options (defaults in ``DEFAULTS``)."""
+
+    per_round: int = Field(DEFAULTS["per_round"], ge=1, description="valid candidates asked for per round")
+    attempts: int = Field(DEFAULTS["attempts"], ge=1, description="fresh proposals per wanted candidate")
+    reflections: int = Field(DEFAULTS["reflections"], ge=0, description="reflection turns per proposal")
+    debug_tries: int = Field(DEFAULTS["debug_tries"], ge=0, description="debug turns after a failed check")
+    temperature: float = Field(DEFAULTS["temperature"], gt=0.0, description="meta model sampling temperature")
+    max_tokens: int = Field(DEFAULTS["max_tokens"], ge=16, description="tokens per meta reply")
+    context_tokens: int = Field(DEFAULTS["context_tokens"], ge=64, description="prompt + reply must fit in this")
+    archive_shown: int = Field(DEFAULTS["archive_shown"], ge=1, description="archive entries shown")
+    code_shown: int = Field(DEFAULTS["code_shown"], ge=0, description="archive agents shown with their code")
+    code_lines: int = Field(DEFAULTS["code_lines"], ge=1, description="code lines shown per archive agent")
+    smoke_timeout: float = Field(DEFAULTS["smoke_timeout"], gt=0.0, description="seconds for the smoke run")
+    smoke_max_calls: int = Field(DEFAULTS["smoke_max_calls"], ge=1, description="model calls in the smoke run")
+    generations: int = Field(DEFAULTS["generations"], ge=0, description="stop after this many proposals (0: never)")
+    stop_after_invalid: int = Field(DEFAULTS["stop_after_invalid"], ge=0,
+                                    description="stop after this many invalid proposals in a row (0: never)")
+
 
 _CODE = re.compile(r"```.*?(?:```|\Z)", re.S)
 
@@ -180,31 +222,14 @@ class MetaAgentSearch(Optimizer):
     name: ClassVar[str] = "meta"
     paper: ClassVar[str] = "Meta Agent Search (Hu et al., 2025, 'Automated Design of Agentic Systems')"
 
-    DEFAULTS: ClassVar[dict[str, Any]] = {
-        "per_round": 1,          # valid candidates asked for per propose()
-        "attempts": 2,           # fresh proposals tried per wanted candidate before giving up
-        "reflections": 2,        # reflection turns per proposal
-        "debug_tries": 3,        # debug turns after a failed check
-        "temperature": 0.8,      # meta model sampling temperature (> 0)
-        "max_tokens": 500,       # per meta reply
-        "context_tokens": 1800,  # prompt + reply must stay under this (n_ctx 2048 per slot)
-        "archive_shown": 4,      # archive entries shown (best first)
-        "code_shown": 2,         # of those, how many generated agents are shown with their code
-        "code_lines": 24,        # code lines shown per archive entry
-        "smoke_timeout": 60.0,   # seconds for the smoke run
-        "smoke_max_calls": 30,   # model calls allowed in the smoke run
-        "generations": 0,        # converged after this many meta proposals in the history (0 = never)
-        "stop_after_invalid": 6,  # converged after this many invalid proposals in a row
-    }
+    DEFAULTS: ClassVar[dict[str, Any]] = DEFAULTS
+    Options = MetaOptions
 
-    def __init__(self, env: SearchEnv, **options: Any):
-        super().__init__(env)
-        self.opts = self.merged_options(self.DEFAULTS, options)
+    def __init__(self, env: SearchEnv, options: Any = None, **more: Any):
+        super().__init__(env, options, **more)
         if env.meta is None:
             raise ConfigError("meta search needs a meta model: give one with --meta-model "
                               "(it may be the same backend as the design model)")
-        if float(self.opts["temperature"]) <= 0:
-            raise ConfigError("meta search: 'temperature' must be > 0 (proposals are sampled)")
         self.stats: dict[str, int] = {"proposed": 0, "valid": 0, "invalid": 0, "debug_attempts": 0,
                                       "reflections": 0, "unparsed": 0, "meta_calls": 0,
                                       "smoke_runs": 0}

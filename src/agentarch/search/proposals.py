@@ -29,6 +29,28 @@ FAILURE_TRIES = 8  # training examples tried for failures when no demos are want
 BUDGET_SHARE = 4  # bootstrapping tries at most 1/BUDGET_SHARE of the search's call budget
 MAX_DEMOS = 32
 MAX_INSTRUCTIONS = 10
+TYPED = ("evolve", "tpe", "random")  # optimizers over the typed space: demos and instructions apply
+DEFAULT_DEMOS = 8  # bootstrapped demos for a typed-space search unless told otherwise
+DEFAULT_INSTRUCTIONS = 3  # proposed instructions for a typed-space search unless told otherwise
+
+
+def proposal_counts(optimizer: str, demos: int | None = None, instructions: int | None = None) -> tuple[int, int]:
+    """The demos and instructions to find before a search with ``optimizer``: the defaults for a
+    typed-space optimizer, none for meta/mcts (a count above 0 for those is an error, as is a count
+    out of range). ``None`` means the default."""
+    from agentarch.errors import ConfigError
+
+    for name, value, most in (("bootstrap demos (--bootstrap-demos)", demos, MAX_DEMOS),
+                              ("proposed instructions (--propose-instructions)", instructions, MAX_INSTRUCTIONS)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= most):
+            raise ConfigError(f"{name} must be a whole number from 0 to {most} (0 turns it off), got {value!r}")
+        if value and optimizer not in TYPED:
+            raise ConfigError(f"{name} apply to the typed-space optimizers ({', '.join(TYPED)}), "
+                              f"not to '{optimizer}'; leave them out or give 0")
+    if optimizer not in TYPED:
+        return 0, 0
+    return (DEFAULT_DEMOS if demos is None else demos,
+            DEFAULT_INSTRUCTIONS if instructions is None else instructions)
 
 
 def tries_for(demos: int, instructions: int, budget_calls: int | None = None) -> int:

@@ -1,5 +1,6 @@
 """Optimizer names -> import paths, imported lazily (TPE needs optuna; meta and mcts are their own
-modules). Every optimizer subclasses ``search.base.Optimizer`` and is built as ``cls(env)``."""
+modules). Every optimizer subclasses ``search.base.Optimizer`` and is built as
+``cls(env, options)``, its options validated by its typed ``Options`` model."""
 
 from __future__ import annotations
 
@@ -29,5 +30,19 @@ def optimizer_class(name: str):
     return getattr(mod, attr)
 
 
-def make_optimizer(name: str, env):
-    return optimizer_class(name)(env)
+def check_options(name: str, options=None):
+    """``options`` validated by optimizer ``name``'s typed options model (``ConfigError`` if bad)."""
+    from agentarch.search.base import parse_options
+
+    cls = optimizer_class(name)
+    return parse_options(name, cls.Options, options)
+
+
+def option_fields(name: str) -> dict[str, tuple[object, str]]:
+    """Optimizer ``name``'s options: name -> (default, description)."""
+    fields = optimizer_class(name).Options.model_fields
+    return {k: (f.default, f.description or "") for k, f in fields.items()}
+
+
+def make_optimizer(name: str, env, options=None):
+    return optimizer_class(name)(env, options)

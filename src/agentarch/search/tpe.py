@@ -8,32 +8,42 @@ same trials again. A trial that lands on a design already evaluated is told its 
 once and another is asked. With ``objective="pareto"`` the study has two objectives (maximise
 accuracy, minimise tokens per example) and Optuna's multi-objective TPE is used.
 
-Options: ``space``, ``batch`` (trials per round), ``startup`` (random trials before TPE models the
-results), ``objective``/``lambda``.
+Typed options (``TPEOptions``, defaults in ``DEFAULTS``): ``batch`` (trials per round),
+``startup`` (random trials before TPE models the results), ``tries`` (trials asked per wanted
+design). From ``env.options``: ``space`` and ``objective``/``lambda``.
 """
 
 from __future__ import annotations
 
+from pydantic import Field
+
 from agentarch.errors import require
-from agentarch.search.base import Candidate, Optimizer, Scored, SearchEnv
+from agentarch.search.base import Candidate, Optimizer, OptimizerOptions, Scored, SearchEnv
 from agentarch.search.evolve import space_for
 from agentarch.search.pareto import DEFAULT_LAMBDA, value_of
 
 DEFAULTS = {"batch": 2, "startup": 6, "tries": 30}
 
 
+class TPEOptions(OptimizerOptions):
+    batch: int = Field(DEFAULTS["batch"], ge=1, description="trials per round")
+    startup: int = Field(DEFAULTS["startup"], ge=0, description="random trials before TPE models the results")
+    tries: int = Field(DEFAULTS["tries"], ge=1, description="trials asked per wanted design")
+
+
 class TPE(Optimizer):
     name = "tpe"
     paper = "TPE (Bergstra et al., 2011) via Optuna (Akiba et al., 2019)"
+    Options = TPEOptions
 
-    def __init__(self, env: SearchEnv):
-        super().__init__(env)
+    def __init__(self, env: SearchEnv, options=None, **more):
+        super().__init__(env, options, **more)
         optuna = require("optuna", "search")
         optuna.logging.set_verbosity(optuna.logging.WARNING)
         self.optuna = optuna
         o = env.options
         self.space = space_for(env)
-        self.batch = int(o.get("batch", DEFAULTS["batch"]))
+        self.batch = self.options.batch
         self.objective = o.get("objective", "accuracy")
         self.lam = float(o.get("lambda", DEFAULT_LAMBDA))
         seed = env.rng.randrange(2**31)
@@ -41,7 +51,7 @@ class TPE(Optimizer):
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # experimental-feature warnings
-            sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=int(o.get("startup", DEFAULTS["startup"])))
+            sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=self.options.startup)
         if self.objective == "pareto":
             self.study = optuna.create_study(directions=["maximize", "minimize"], sampler=sampler)
         else:
@@ -70,7 +80,7 @@ class TPE(Optimizer):
                 self.study.tell(t, state=self.optuna.trial.TrialState.FAIL)
             del self.pending[did]
         out: list[Candidate] = []
-        for _ in range(self.batch * DEFAULTS["tries"]):
+        for _ in range(self.batch * self.options.tries):
             if len(out) >= self.batch:
                 break
             trial = self.study.ask()

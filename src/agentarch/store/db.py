@@ -13,14 +13,21 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from agentarch.errors import ConfigError
+from agentarch.store.access import check_writable, connect_readonly, explain_open_error
 from agentarch.store.schema import SCHEMA, drop_untrusted_results
 
 
 class Store:
-    def __init__(self, path: str | Path = "agentarch.db"):
+    def __init__(self, path: str | Path = "agentarch.db", readonly: bool = False):
+        """Open (or create) the store at ``path``. ``readonly`` opens an existing store for commands
+        that only read it: never created, never written (``store/access.py``)."""
         self.path = Path(path)
-        if self.path.parent and not self.path.parent.exists():
-            raise ConfigError(f"{self.path}: folder '{self.path.parent}' does not exist")
+        self.dropped_results = 0
+        if readonly:
+            self.db = connect_readonly(self.path)
+            self.db.row_factory = sqlite3.Row
+            return
+        check_writable(self.path)
         try:
             self.db = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
             self.db.execute("PRAGMA journal_mode=WAL")
@@ -29,7 +36,7 @@ class Store:
             self.dropped_results = drop_untrusted_results(self.db)  # from an older agentarch
             self.db.executescript(SCHEMA)
         except sqlite3.DatabaseError as exc:
-            raise ConfigError(f"{self.path}: not an agentarch database ({exc})") from None
+            raise explain_open_error(self.path, exc) from None
         self.db.row_factory = sqlite3.Row
 
     def close(self) -> None:
@@ -79,8 +86,8 @@ class Store:
         return self.db.execute("SELECT * FROM runs ORDER BY created DESC LIMIT ?", (limit,)).fetchall()
 
     def run(self, run_id: str) -> sqlite3.Row | None:
-        rows = self.db.execute("SELECT * FROM runs WHERE id LIKE ? ORDER BY created DESC",
-                               (run_id + "%",)).fetchall()
+        rows = self.db.execute("SELECT * FROM runs WHERE id LIKE ? ESCAPE '\\' ORDER BY created DESC",
+                               (like_prefix(run_id),)).fetchall()
         if len(rows) > 1:
             raise ConfigError(f"run id '{run_id}' is ambiguous: {', '.join(r['id'] for r in rows[:5])}")
         return rows[0] if rows else None
@@ -96,7 +103,8 @@ class Store:
         self.db.execute("INSERT OR IGNORE INTO designs VALUES (?,?,?,?)", (design_id, spec_json, label, time.time()))
 
     def design(self, design_id: str) -> sqlite3.Row | None:
-        return self.db.execute("SELECT * FROM designs WHERE id LIKE ?", (design_id + "%",)).fetchone()
+        return self.db.execute("SELECT * FROM designs WHERE id LIKE ? ESCAPE '\\'",
+                               (like_prefix(design_id),)).fetchone()
 
     def link(self, run_id: str, design_id: str, split: str, role: str = "", summary: Any = None) -> None:
         self.db.execute(
@@ -132,13 +140,20 @@ class Store:
         return out
 
     def results(self, task: str, model: str, design_id: str, example_ids: Iterable[str] | None = None) -> dict[str, sqlite3.Row]:
-        """The newest result per example of a design, for reports and queries. Results of an older
-        version of the examples or blocks may be among them: to reuse a result, look it up by key."""
+        """The newest result per example of a design, for reports and queries; repeated measurements
+        (noise) are left out. Results of an older version of the examples or blocks may be among
+        them: to reuse a result, look it up by key."""
         rows = self.db.execute(
-            "SELECT * FROM results WHERE task=? AND model=? AND design_id=? ORDER BY created",
+            "SELECT * FROM results WHERE task=? AND model=? AND design_id=? AND repeat=0 ORDER BY created",
             (task, model, design_id)).fetchall()
         wanted = set(example_ids) if example_ids is not None else None
         return {r["example_id"]: r for r in rows if wanted is None or r["example_id"] in wanted}
 
     def count_results(self) -> int:
         return self.db.execute("SELECT COUNT(*) FROM results").fetchone()[0]
+
+
+def like_prefix(prefix: str) -> str:
+    """A LIKE pattern matching ids that start with ``prefix`` taken literally (``%`` and ``_`` in
+    it are not wildcards); use with ``ESCAPE '\\'``."""
+    return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

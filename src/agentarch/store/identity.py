@@ -31,10 +31,12 @@ def digest(*parts: object) -> str:
 
 
 def result_key(example_fp: str, metric_fp: str, model_id: str, design_id: str, code_fp: str,
-               max_tokens: int, repeat: int = 0) -> str:
-    """The identity of one result: equal keys mean the stored answer and score can be reused."""
-    return digest("result", KEY_VERSION, example_fp, metric_fp, model_id, design_id, code_fp,
-                  int(max_tokens), int(repeat))
+               max_tokens: int, repeat: int = 0, answer_format: str = "") -> str:
+    """The identity of one result: equal keys mean the stored answer and score can be reused.
+    The answer-format hint is part of the prompts, so it is part of the identity when set."""
+    parts = ("result", KEY_VERSION, example_fp, metric_fp, model_id, design_id, code_fp,
+             int(max_tokens), int(repeat))
+    return digest(*parts, answer_format) if answer_format else digest(*parts)
 
 
 @lru_cache(maxsize=None)

@@ -31,11 +31,22 @@ def _read_text(path: Path) -> str:
     if path.is_dir():
         raise DataError(f"{path}: is a directory, not a data file")
     try:
-        return path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise DataError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+        data = path.read_bytes()
     except OSError as exc:
         raise DataError(f"{path}: cannot read ({exc.strerror})") from None
+    return decode_utf8(path, data)
+
+
+def decode_utf8(path: Path | str, data: bytes) -> str:
+    """``data`` as UTF-8 text (a leading BOM dropped), or ``DataError`` naming the line and column
+    of the first byte that is not UTF-8."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise DataError(f"{path}:{line}: not UTF-8 text (byte 0x{data[exc.start]:02x} at column {column}); "
+                        f"save the file as UTF-8") from None
 
 
 def _kind(value: Any) -> str:

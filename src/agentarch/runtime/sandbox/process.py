@@ -63,6 +63,7 @@ class RunOutput:
     aborted: bool
     mode: str
     setup_error: str
+    stdout_bytes: int = 0  # how many bytes the program wrote to stdout (``stdout`` keeps at most the cap)
 
 
 def _under(path: str, root: str) -> bool:
@@ -381,6 +382,7 @@ async def run_process(
     return RunOutput(
         stdout=_decode(out, out_n, cap), stderr=_decode(err, err_n, cap), returncode=code,
         signal=sig, timed_out=timed_out, aborted=aborted, mode=mode, setup_error=setup_error,
+        stdout_bytes=out_n,
     )
 
 
@@ -410,6 +412,9 @@ def describe_failure(out: RunOutput, limits: Limits) -> str:
         tail = traceback_tail(out.stderr)
         return f"killed by {name}" + (f"\n{tail}" if tail else "")
     if out.returncode == 0:
+        if out.stdout_bytes > limits.output_bytes:  # what it printed was cut: not a clean success
+            return (f"output limit exceeded: wrote {out.stdout_bytes} bytes to stdout, only the first "
+                    f"{limits.output_bytes // 1024} KB were kept")
         return ""
     return explain(traceback_tail(out.stderr), limits) or f"exited with status {out.returncode}"
 
