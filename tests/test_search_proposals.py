@@ -330,3 +330,27 @@ def test_real_replies_of_the_embedded_model_are_kept_when_right():
         assert why not in ("template reasoning", "empty reasoning", "reasoning repeats the prompt"), r["reply"]
         kept, dropped = kept + bool(demo), dropped + (not demo)
     assert kept >= 3
+
+
+# ---- the Python API -----------------------------------------------------------------------------
+def test_api_search_finds_demos_and_instructions_before_the_search(tmp_path):
+    import agentarch as aa
+    from agentarch.errors import ConfigError
+
+    toy = Toy()
+    events = []
+    run_ = aa.search(toy_task(60), "evolve", 200, model=aa.Model.scripted(toy), db=tmp_path / "a.db", rounds=2,
+                     patience=10, val_limit=4, test_limit=2, blocks="cot,direct,fewshot", baselines="cot",
+                     bootstrap_demos=2, propose_instructions=1, on_event=lambda k, d: events.append((k, d)))
+    (data,) = [d for k, d in events if k == EVENT]
+    assert run_.config["bootstrap_demos"] == 2 and run_.config["propose_instructions"] == 1
+    train = {e.input for e in toy_task(60).split(seed=0).train}
+    assert data["demos"] and all(q in train and int(QUESTION.search(q).group(1)) % 6 == 0 for q, _ in data["demos"])
+    assert data["failures"] and data["instructions"] and not data["replayed"]
+    assert data["calls_sent"] == data["tried"] + data["meta_calls"]
+    assert sorted(data["applied"]["instruction_blocks"]) == ["cot", "direct"]
+    with pytest.raises(ConfigError, match="typed-space"):
+        aa.search(toy_task(), "meta", 10, model=aa.Model.scripted(toy), db=tmp_path / "b.db", bootstrap_demos=2)
+    with pytest.raises(ConfigError, match="from 0 to 10"):
+        aa.search(toy_task(), "evolve", 10, model=aa.Model.scripted(toy), db=tmp_path / "b.db",
+                  propose_instructions=11)

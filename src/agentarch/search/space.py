@@ -208,7 +208,9 @@ class Space:
     def add_instructions(self, texts: Sequence[str]) -> list[str]:
         """Make ``texts`` values of the ``instruction`` parameter of every block that takes one (after
         its own choices, or its default); returns the blocks changed."""
-        changed = []
+        changed: list[str] = []
+        if not texts:
+            return changed
         for name in self.instruction_blocks():
             b = self.blocks[name]
             values = list(b.params.get(INSTRUCTION_PARAM, (b.defaults.get(INSTRUCTION_PARAM),)))
