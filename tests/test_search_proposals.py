@@ -179,6 +179,16 @@ def test_instruction_problem(text, why):
     assert instruction_problem(text, FAILS, ["Let's think step by step."]) == why
 
 
+def test_an_instruction_retelling_a_question_in_other_words_is_rejected():
+    """The embedded model proposed the first before this check existed (word_problems, seed 0)."""
+    mateo = Failure("Mateo buys 5 books at $5 each and one scarf for $8. Mateo pays with a $50 bill. How much "
+                    "change, in dollars, does Mateo get?", "17", "25", "")
+    retold = "To solve these word problems correctly, simply add the cost of 5 pencils to the cost of one scarf."
+    assert instruction_problem(retold, [mateo], [], "Arithmetic word problems") == "copies a question"
+    general = "Work out each amount of money separately, then combine them and check the change."
+    assert instruction_problem(general, [mateo], [], "Arithmetic word problems") == ""
+
+
 def test_parse_instruction_strips_labels_quotes_and_intros():
     assert parse_instruction('Instruction: "Add carefully and check."') == "Add carefully and check."
     assert parse_instruction("**New instruction:** Add carefully.\n\nExplanation: ...") == "Add carefully."

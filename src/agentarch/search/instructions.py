@@ -104,8 +104,16 @@ def _mentions(text: str, value: str) -> bool:
     return re.search(rf"(?<![\w.]){re.escape(value)}(?![\w]|\.\d)", text, re.I) is not None
 
 
-def instruction_problem(text: str, failures: Sequence[Failure] = (), existing: Sequence[str] = ()) -> str:
-    """Why ``text`` cannot be an instruction ('' when it can)."""
+def _details(text: str, common: set[str]) -> set[str]:
+    """The numbers and longer words (5+ letters) of ``text`` that ``common`` does not hold: what
+    ties a text to one particular question."""
+    return {w for w in _WORD.findall(text.lower()) if (w[0].isdigit() or len(w) >= 5) and w not in common}
+
+
+def instruction_problem(text: str, failures: Sequence[Failure] = (), existing: Sequence[str] = (),
+                        task_description: str = "") -> str:
+    """Why ``text`` cannot be an instruction ('' when it can). Sharing two details (numbers, longer
+    words not in the request or the task description) with one shown question is retelling it."""
     if not text.strip():
         return "empty"
     if len(text) < MIN_CHARS:
@@ -121,12 +129,14 @@ def instruction_problem(text: str, failures: Sequence[Failure] = (), existing: S
         return "repeats the request"
     norm = _norm(text)
     numbers = set(_NUMBER.findall(text))
+    common = set(_WORD.findall(f"{REQUEST} {task_description}".lower()))
+    details = _details(text, common)
     for f in failures:
         q = _norm(f.question)
         if q and (q in norm or (len(q) > 40 and q[:40] in norm)):
             return "copies a question"
-        if len(numbers & set(_NUMBER.findall(f.question))) >= 2:  # a question retold in other words
-            return "copies a question"
+        if len(numbers & set(_NUMBER.findall(f.question))) >= 2 or len(details & _details(f.question, common)) >= 2:
+            return "copies a question"  # retold in other words
         for value in (f.target, f.answer):
             if _mentions(text, value):
                 return "copies an example's answer"
@@ -165,7 +175,7 @@ async def propose_instructions(meta: Context, task_description: str, failures: S
         for reply in replies:
             out.calls += 1
             text = parse_instruction(reply)
-            why = instruction_problem(text, failures, [*existing, *out.kept])
+            why = instruction_problem(text, failures, [*existing, *out.kept], task_description)
             if why:
                 out.rejected.append((_short(text or reply, 200), why))
             elif len(out.kept) < wanted:
