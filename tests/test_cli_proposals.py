@@ -19,7 +19,7 @@ REASONING = "I read the sentence once more and the value it names is written the
 # cot on an even number: real reasoning, right; on an odd one: real reasoning, wrong. The meta
 # model proposes one instruction. direct answers right.
 RULES = [
-    [r"Write one new instruction", f"Instruction: {INSTRUCTION}"],
+    [r"Write one new piece of advice", f"Instruction: {INSTRUCTION}"],
     [r"^.*number (\d*[02468])\.(?=.*Show your work)", rf"{REASONING}: \1.\nAnswer: \1"],
     [r"^.*number (\d*[13579])\.(?=.*Show your work)", rf"{REASONING}: 0.\nAnswer: 0"],
     [r"^.*number (\d+)\.", r"Answer: \1"],
@@ -68,7 +68,7 @@ def test_search_bootstraps_demos_and_proposes_instructions_once(folder):
         assert int(number) % 2 == 0 and trace == f"{REASONING}: {number}.\n\nAnswer: {number}"
     assert data["calls_sent"] == data["tried"] + data["meta_calls"] > 0
     first = logged(folder / "first.jsonl")
-    assert sum("Write one new instruction" in c["text"] for c in first) == data["meta_calls"] == 1
+    assert sum("Write one new piece of advice" in c["text"] for c in first) == data["meta_calls"] == 1
 
     # The designs the search tried use only bootstrapped demos, and the proposed instruction is a
     # value the space offers (it reached the model whenever a design used it).
@@ -111,7 +111,7 @@ def test_zero_turns_both_off(folder):
     proc = cli(*ARGS[:-4], "--bootstrap-demos", "0", "--propose-instructions", "0", cwd=folder)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "demos kept" not in proc.stderr
-    assert not any("Write one new instruction" in c["text"] for c in logged(folder / "calls.jsonl"))
+    assert not any("Write one new piece of advice" in c["text"] for c in logged(folder / "calls.jsonl"))
     con = sqlite3.connect(folder / "t.db")
     assert con.execute("SELECT COUNT(*) FROM events WHERE kind='proposals'").fetchone()[0] == 0
     assert con.execute("SELECT COUNT(*) FROM run_designs WHERE split='train'").fetchone()[0] == 0

@@ -62,7 +62,7 @@ class Toy:
 
     def __call__(self, req) -> str:
         text = "\n".join(m.get("content") or "" for m in req.messages)
-        if "Write one new instruction" in text:
+        if "Write one new piece of advice" in text:
             target = re.search(r"Correct answer: (\S+)", text).group(1)
             out = META_REPLIES[self.meta % len(META_REPLIES)].format(target=target)
             self.meta += 1

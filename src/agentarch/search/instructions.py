@@ -4,7 +4,9 @@ Zhou et al., 2023, 'Large Language Models Are Human-Level Prompt Engineers'; OPR
 2024, 'Large Language Models as Optimizers').
 
 Each call shows the meta model a different couple of failures (rotating through them) and asks
-for one instruction; a reply becomes a candidate only when it passes ``instruction_problem``: not
+for one piece of advice starting "Remember to" (asked for "an instruction", the embedded 0.5B model
+wrote about the request itself in 5 of 9 replies on word_problems and none passed the checks;
+asked for advice, 3 of 3 did); a reply becomes a candidate only when it passes ``instruction_problem``: not
 empty, between ``MIN_CHARS`` and ``MAX_CHARS``, no template placeholder, not about the request
 itself ("write a new instruction that ...": the commonest bad proposal of the embedded 0.5B model),
 no copy of a shown question or of a shown answer (an instruction must help on every question, not restate one),
@@ -32,9 +34,10 @@ TEMPERATURE = 0.8
 MAX_TOKENS = 120
 QUESTION_CHARS = 400  # a longer question is shortened in the prompt
 MIN_NEW_WORDS = 3  # an instruction must hold this many words the request for it did not
-REQUEST = ("Write one new instruction, one or two sentences, that would help it answer questions of "
-           "this kind correctly. It must fit every question of the task: do not mention these "
-           "questions, their numbers or their answers. Reply with the instruction only.")
+REQUEST = ("Write one new piece of advice, one or two sentences, that would help it answer questions "
+           "of this kind correctly. It must fit every question of the task: do not mention these "
+           "questions, their names, numbers or answers. Reply with the advice only, starting with "
+           "\"Remember to\".")
 _WORD = re.compile(r"[a-z0-9']+")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _ABOUT_ITSELF = re.compile(r"\binstructions?\b|\b(?:the|these|given)\s+questions\b", re.I)
