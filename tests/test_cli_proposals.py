@@ -70,9 +70,11 @@ def test_search_bootstraps_demos_and_proposes_instructions_once(folder):
     first = logged(folder / "first.jsonl")
     assert sum("Write one new piece of advice" in c["text"] for c in first) == data["meta_calls"] == 1
 
-    # The designs the search tried use only bootstrapped demos, and the proposed instruction is a
+    # The designs the optimizer proposed use only bootstrapped demos, and the proposed instruction is a
     # value the space offers (it reached the model whenever a design used it).
-    specs = [json.loads(r[0]) for r in con.execute("SELECT spec FROM designs")]
+    # (designs the optimizer proposed: a race's coverage designs come before the demos are found)
+    specs = [d["spec"] for d in (json.loads(r[0]) for r in con.execute("SELECT data FROM events WHERE kind='proposal'"))
+             if d["origin"] in ("random", "mutation", "crossover")]
     con.close()
     demo_sets = [n["params"]["demos"] for s in specs for n in walk(s) if n["block"] == "fewshot"]
     assert demo_sets and all(list(d) in data["demos"] for ds in demo_sets for d in ds)

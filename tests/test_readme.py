@@ -13,8 +13,13 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
 
 
+SERVED = "## Serve"  # its Python talks to a running server: tests/test_serve_readme.py runs it
+
+
 def python_blocks() -> list[str]:
-    return BLOCK.findall(README.read_text())
+    """Every ```python block outside the Serve section."""
+    sections = re.split(r"^(?=## )", README.read_text(), flags=re.M)
+    return [b for sec in sections if not sec.startswith(SERVED + "\n") for b in BLOCK.findall(sec)]
 
 
 def test_readme_has_the_python_api_section():

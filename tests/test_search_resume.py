@@ -102,7 +102,11 @@ def test_killed_search_resumes_without_repeating_work(tmp_path):
     assert proc.returncode == 0, out
     order = [e["design"] for e in evaluated(clean / "t.db") if e["complete"]]
     resumed_order = [e["design"] for e in evaluated(db) if e["complete"]]
-    assert order == resumed_order and len(order) == 3 + 6 * 2  # 3 baselines + rounds x batch
+    # racing (on by default): the baselines and one design per block family, then rounds x batch
+    racing = json.loads(next((clean / "runs").glob("*/report.json")).read_text())["racing"]
+    first = [d for d in racing["designs"] if d["round"] == 0]
+    assert order == resumed_order and len(order) == racing["screened"] == len(first) + 6 * 2
+    assert sum(d["origin"] == "baseline" for d in first) == 3
     # the killed runs made no more model calls in total than the clean run (at most the calls in
     # flight at each kill, which were sent but not yet cached)
     killed_calls = sum(len(logged(folder / f"calls{i}.jsonl")) for i in range(4))

@@ -21,6 +21,21 @@ class ModelError(AgentArchError):
     """A model backend failed in a way retrying will not fix (bad key, server down, bad weights)."""
 
 
+class PromptTooLong(ModelError):
+    """One request's prompt does not fit the model's context. It is that example's error (the
+    evaluator scores it 0 and goes on), not the run's: the other examples still fit."""
+
+    def __init__(self, prompt_tokens: int | None, context: int | None):
+        self.prompt_tokens, self.context = prompt_tokens, context
+        n = f"{prompt_tokens} tokens" if prompt_tokens is not None else "tokens"
+        limit = f"the model's context of {context}" if context is not None else "the model's context"
+        super().__init__(f"prompt of {n} exceeds {limit}")
+
+
+class StoreFull(AgentArchError):
+    """The disk holding the store (or SQLite's page limit) is full; what is stored stays valid."""
+
+
 class DesignFailed(AgentArchError):
     """A design raised while answering a question (a generated agent crashed, a block failed)."""
 

@@ -93,6 +93,31 @@ def _baselines(value: Any) -> dict[str, DesignSpec]:
                       f"not {type(value).__name__}")
 
 
+def _race(value: Any):
+    """``race`` as a ``RaceConfig`` (None: no racing): True (the defaults of ``search/race.py``),
+    False/None, a ``RaceConfig``, a comma list of rungs ("8,20") or a dict of its fields."""
+    from agentarch.search.race import RaceConfig, parse_rungs
+
+    if value is True:
+        return RaceConfig()
+    if value is False or value is None:
+        return None
+    if isinstance(value, RaceConfig):
+        return value
+    if isinstance(value, str):
+        return RaceConfig(rungs=parse_rungs(value))
+    if isinstance(value, dict):
+        known = set(RaceConfig.__dataclass_fields__)
+        unknown = sorted(set(value) - known)
+        if unknown:
+            raise ConfigError(f"race: unknown field(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+        given = {k: tuple(v) if isinstance(v, (list, tuple)) else v for k, v in value.items()}
+        if "rungs" in given:
+            given["rungs"] = parse_rungs(",".join(map(str, given["rungs"])))
+        return RaceConfig(**given)
+    raise ConfigError(f"race must be true/false, a comma list of rungs or a dict, not {type(value).__name__}")
+
+
 def _blocks(value: Any) -> Optional[list[str]]:
     if value is None or value == "":
         return None
@@ -123,6 +148,7 @@ class SearchPlan:
     rounds: int
     patience: int
     top_k: int
+    race: Any = None  # search.race.RaceConfig, or None: every design measured on all of validation
     proposals: Optional[dict] = None  # prepare_space arguments: demos, instructions, meta, meta_meter, max_tries
 
     @property
@@ -149,7 +175,7 @@ class SearchPlan:
                                       objective=self.objective, lam=self.lam, max_rounds=self.rounds,
                                       patience=self.patience, on_event=on_event,
                                       test_evaluator=self.test_evaluator, top_k=self.top_k, config=self.config,
-                                      before_search=before_search)
+                                      race=self.race, before_search=before_search)
         finally:
             await self.aclose()
         stats = dict(getattr(self.optimizer, "stats", {}) or {})
@@ -178,7 +204,7 @@ def plan_search(task: Any, optimizer: str = DEFAULTS["optimizer"], budget: Any =
                 seed: int = DEFAULTS["seed"], optimizer_options: Optional[dict] = None,
                 meta_model: Any = None, test_budget: Any = None, concurrency: int = DEFAULTS["concurrency"],
                 input_field: Optional[str] = None, target_field: Optional[str] = None,
-                metric: Optional[str] = None, bootstrap_demos: Optional[int] = None,
+                metric: Optional[str] = None, race: Any = True, bootstrap_demos: Optional[int] = None,
                 propose_instructions: Optional[int] = None) -> SearchPlan:
     """Build a search (see ``asearch`` for the arguments) without running it. Every user mistake
     — unknown optimizer, bad option, unknown block or baseline, empty split — fails here, before
@@ -229,6 +255,9 @@ def plan_search(task: Any, optimizer: str = DEFAULTS["optimizer"], budget: Any =
         config["budget_dollars"] = search_budget.dollars
     if extra:
         config["options"] = extra
+    race_cfg = _race(race)
+    if race_cfg is not None:
+        config["race"] = race_cfg.to_dict()
     run_id = run_id_of(config)
 
     store = Store(db_path(db))
@@ -262,7 +291,8 @@ def plan_search(task: Any, optimizer: str = DEFAULTS["optimizer"], budget: Any =
                      "max_tries": tries_for(n_demos, n_instructions, search_budget.calls)}
     opt = cls(env, options)
     return SearchPlan(the_task, optimizer, opt, config, run_id, resumed, store, val, test, parts.train, base_specs,
-                      evaluator, test_evaluator, meta_stack, objective, lam, rounds, patience, top_k, proposals)
+                      evaluator, test_evaluator, meta_stack, objective, lam, rounds, patience, top_k, race_cfg,
+                      proposals)
 
 
 async def asearch(task: Any, optimizer: str = DEFAULTS["optimizer"], budget: Any = None, *, model: Any = None,
@@ -273,7 +303,7 @@ async def asearch(task: Any, optimizer: str = DEFAULTS["optimizer"], budget: Any
                   test_limit: Optional[int] = None, seed: int = DEFAULTS["seed"],
                   optimizer_options: Optional[dict] = None, meta_model: Any = None, test_budget: Any = None,
                   concurrency: int = DEFAULTS["concurrency"], out: Any = None,
-                  on_event: Optional[EventFn] = None, bootstrap_demos: Optional[int] = None,
+                  on_event: Optional[EventFn] = None, race: Any = True, bootstrap_demos: Optional[int] = None,
                   propose_instructions: Optional[int] = None) -> SearchRun:
     """Search designs for ``task`` with ``optimizer`` (evolve, tpe, random, meta, mcts), selecting on
     the validation split, then re-measure the best ones and the best baseline on the untouched
@@ -288,11 +318,12 @@ async def asearch(task: Any, optimizer: str = DEFAULTS["optimizer"], budget: Any
     instructions (default 3) are proposed from its wrong answers (``search/proposals.py``; 0 turns
     either off). Rerunning the same search resumes from ``db``. ``out``
     also writes ``out/<run_id>/report.json`` and ``anytime.png``; ``on_event(kind, data)`` sees
-    every event."""
+    every event. ``race`` (default on) races designs on growing validation batches
+    (``search/race.py``: True, False, rungs like "8,20", a ``RaceConfig`` or a dict of its fields)."""
     plan = plan_search(task, optimizer, budget, model=model, db=db, baselines=baselines, blocks=blocks,
                        rounds=rounds, patience=patience, objective=objective, lam=lam, top_k=top_k,
                        val_limit=val_limit, test_limit=test_limit, seed=seed, optimizer_options=optimizer_options,
-                       meta_model=meta_model, test_budget=test_budget, concurrency=concurrency,
+                       meta_model=meta_model, test_budget=test_budget, concurrency=concurrency, race=race,
                        bootstrap_demos=bootstrap_demos, propose_instructions=propose_instructions)
     try:
         return await plan.run(on_event, out)
@@ -307,14 +338,14 @@ def search(task: Any, optimizer: str = DEFAULTS["optimizer"], budget: Any = None
            top_k: int = DEFAULTS["top_k"], val_limit: Optional[int] = None, test_limit: Optional[int] = None,
            seed: int = DEFAULTS["seed"], optimizer_options: Optional[dict] = None, meta_model: Any = None,
            test_budget: Any = None, concurrency: int = DEFAULTS["concurrency"], out: Any = None,
-           on_event: Optional[EventFn] = None, bootstrap_demos: Optional[int] = None,
+           on_event: Optional[EventFn] = None, race: Any = True, bootstrap_demos: Optional[int] = None,
            propose_instructions: Optional[int] = None) -> SearchRun:
     """The synchronous twin of ``asearch`` (same arguments); works inside a notebook's loop too."""
     return run_sync(asearch(task, optimizer, budget, model=model, db=db, baselines=baselines, blocks=blocks,
                             rounds=rounds, patience=patience, objective=objective, lam=lam, top_k=top_k,
                             val_limit=val_limit, test_limit=test_limit, seed=seed,
                             optimizer_options=optimizer_options, meta_model=meta_model, test_budget=test_budget,
-                            concurrency=concurrency, out=out, on_event=on_event,
+                            concurrency=concurrency, out=out, on_event=on_event, race=race,
                             bootstrap_demos=bootstrap_demos, propose_instructions=propose_instructions))
 
 

@@ -9,6 +9,8 @@ questions (signature and docstring given); returns the final code in a ```python
 
 import re
 
+from pydantic import Field
+
 from agentarch.blocks.base import Block, Params
 from agentarch.blocks.context import Context
 from agentarch.blocks.program_of_thought import code_of
@@ -29,10 +31,10 @@ def assert_lines(text: str, limit: int) -> str:
 
 
 class AgentCoderParams(Params):
-    rounds: int = 3
-    tests: int = 5
-    timeout: float = 10.0
-    max_tokens: int = 512
+    rounds: int = Field(3, ge=1)
+    tests: int = Field(5, ge=1)
+    timeout: float = Field(10.0, gt=0)
+    max_tokens: int = Field(512, ge=1)
 
 
 @register

@@ -4,6 +4,8 @@ Lightman et al., 2024, 'Let's Verify Step by Step'). Ties go to the majority ans
 
 import asyncio
 
+from pydantic import Field
+
 from agentarch.blocks.base import Block, Params
 from agentarch.blocks.common import majority_text
 from agentarch.blocks.context import Context
@@ -12,11 +14,11 @@ from agentarch.blocks.verify import Scorer, VerifierName, make_scorer
 
 
 class BestOfNParams(Params):
-    n: int = 3
-    temperature: float = 0.7
+    n: int = Field(3, ge=1)
+    temperature: float = Field(0.7, ge=0)
     verifier: VerifierName = "llm_judge"
-    judges: int = 3  # for verifier_majority
-    timeout: float = 5.0  # for exec_check
+    judges: int = Field(3, ge=1)  # for verifier_majority
+    timeout: float = Field(5.0, gt=0)  # for exec_check
 
 
 @register

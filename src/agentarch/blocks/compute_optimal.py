@@ -10,7 +10,7 @@ samples agree) gets the majority answer straight away unless the policy names an
 import json
 from typing import Iterable
 
-from pydantic import field_validator
+from pydantic import field_validator, Field
 
 from agentarch.blocks.base import Block, Params
 from agentarch.blocks.common import (agreement, best_by_group, build_design, check_designs, majority_text,
@@ -41,11 +41,11 @@ def fit_policy(records: Iterable[tuple[str, dict | str, float]]) -> dict[str, di
 
 
 class ComputeOptimalParams(Params):
-    probes: int = 3
-    probe_temperature: float = 0.7
-    probe_tokens: int = 256
-    easy_at: float = 1.0
-    hard_below: float = 0.5
+    probes: int = Field(3, ge=1)
+    probe_temperature: float = Field(0.7, ge=0)
+    probe_tokens: int = Field(256, ge=1)
+    easy_at: float = Field(1.0, ge=0, le=1)
+    hard_below: float = Field(0.5, ge=0, le=1)
     policy: dict[str, dict] = DEFAULT_POLICY
 
     @field_validator("policy")

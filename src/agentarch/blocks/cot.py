@@ -1,5 +1,7 @@
 """Chain-of-thought: reason step by step, then give the answer (Wei et al., 2022; Kojima et al., 2022)."""
 
+from pydantic import Field
+
 from agentarch.blocks.base import Block, Params
 from agentarch.blocks.common import solve_prompt
 from agentarch.blocks.context import Context
@@ -14,8 +16,8 @@ INSTRUCTIONS = {
 
 class CoTParams(Params):
     instruction: str = "step_by_step"
-    temperature: float = 0.0
-    max_tokens: int = 384
+    temperature: float = Field(0.0, ge=0)
+    max_tokens: int = Field(384, ge=1)
 
 
 @register

@@ -3,6 +3,8 @@
 
 import asyncio
 
+from pydantic import Field
+
 from agentarch.blocks.base import Block, Params
 from agentarch.blocks.common import majority, solve_prompt
 from agentarch.blocks.context import Context
@@ -10,11 +12,11 @@ from agentarch.blocks.registry import register
 
 
 class DebateParams(Params):
-    agents: int = 3
-    rounds: int = 2
-    temperature: float = 0.7
+    agents: int = Field(3, ge=1)
+    rounds: int = Field(2, ge=1)
+    temperature: float = Field(0.7, ge=0)
     final: str = "vote"  # "vote" or "judge"
-    max_tokens: int = 320
+    max_tokens: int = Field(320, ge=1)
 
 
 @register

@@ -3,6 +3,8 @@
 ``instruction`` (empty by default: the prompt is then exactly the plain one) is put before the
 request for the answer; the search fills it with instructions proposed from failures."""
 
+from pydantic import Field
+
 from agentarch.blocks.base import Block, Params
 from agentarch.blocks.common import answer_line
 from agentarch.blocks.context import Context
@@ -10,7 +12,7 @@ from agentarch.blocks.registry import register
 
 
 class DirectParams(Params):
-    max_tokens: int = 64
+    max_tokens: int = Field(64, ge=1)
     instruction: str = ""
 
 

@@ -68,11 +68,11 @@ def select_team(importance_per_example: list[dict[str, float]], k: int) -> list[
 
 class DyLANParams(Params):
     roles: tuple[str, ...] = Field(DEFAULT_ROLES, min_length=1)
-    rounds: int = 3
-    top_k: int = 2
-    consensus: float = 0.75
-    temperature: float = 0.7
-    max_tokens: int = 320
+    rounds: int = Field(3, ge=1)
+    top_k: int = Field(2, ge=1)
+    consensus: float = Field(0.75, ge=0, le=1)
+    temperature: float = Field(0.7, ge=0)
+    max_tokens: int = Field(320, ge=1)
 
 
 @register

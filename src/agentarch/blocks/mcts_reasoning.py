@@ -13,6 +13,8 @@ import asyncio
 import math
 from dataclasses import dataclass, field
 
+from pydantic import Field
+
 from agentarch.blocks.context import Context
 from agentarch.blocks.registry import register
 from agentarch.blocks.stepwise import StepSearch, StepSearchParams, is_final, render
@@ -38,11 +40,11 @@ class Node:
 
 
 class MCTSParams(StepSearchParams):
-    iterations: int = 3
-    branch: int = 2
-    depth: int = 4
-    exploration: float = 1.0
-    success: float = 0.8
+    iterations: int = Field(3, ge=1)
+    branch: int = Field(2, ge=1)
+    depth: int = Field(4, ge=1)
+    exploration: float = Field(1.0, ge=0)
+    success: float = Field(0.8, ge=0, le=1)
 
 
 @register

@@ -10,6 +10,8 @@ reply goes back to the conductor. After at most ``rounds`` consultations, or as 
 import asyncio
 import re
 
+from pydantic import Field
+
 from agentarch.blocks.base import Block, Params
 from agentarch.blocks.common import answer_line
 from agentarch.blocks.context import Context
@@ -30,9 +32,9 @@ def expert_calls(text: str) -> list[tuple[str, str]]:
 
 
 class MetaPromptingParams(Params):
-    rounds: int = 3
-    max_experts: int = 2  # expert calls acted on per conductor turn
-    max_tokens: int = 320
+    rounds: int = Field(3, ge=1)
+    max_experts: int = Field(2, ge=1)  # expert calls acted on per conductor turn
+    max_tokens: int = Field(320, ge=1)
 
 
 @register

@@ -31,11 +31,11 @@ class MoAParams(Params):
     proposers: tuple[str, ...] = Field(("careful mathematician", "creative problem solver", "meticulous checker"),
                                        min_length=1)
     temperatures: tuple[float, ...] = Field((0.7,), min_length=1)  # cycled over the proposers
-    layers: int = 2
+    layers: int = Field(2, ge=1)
     self_moa: bool = False
-    samples: int = 3  # proposals per layer with self_moa
-    sparse_top_k: int = 0  # 0 keeps every response
-    max_tokens: int = 320
+    samples: int = Field(3, ge=1)  # proposals per layer with self_moa
+    sparse_top_k: int = Field(0, ge=0)  # 0 keeps every response
+    max_tokens: int = Field(320, ge=1)
 
 
 @register

@@ -11,6 +11,8 @@ import asyncio
 import random
 from collections import Counter
 
+from pydantic import Field
+
 from agentarch.blocks.common import majority_text, softmax
 from agentarch.blocks.context import Context
 from agentarch.blocks.registry import register
@@ -19,9 +21,9 @@ from agentarch.blocks.verify import Scorer
 
 
 class ParticleFilterParams(StepSearchParams):
-    particles: int = 3
-    steps: int = 4
-    resample_temperature: float = 0.2
+    particles: int = Field(3, ge=1)
+    steps: int = Field(4, ge=1)
+    resample_temperature: float = Field(0.2, ge=0)
     seed: int = 0
 
 

@@ -7,6 +7,8 @@ inference algorithm for it - Best-of-N when simple, tree search when moderate, R
 The chosen algorithm runs with the verification agent as its scorer.
 """
 
+from pydantic import Field
+
 from agentarch.blocks.base import Block, Params
 from agentarch.blocks.best_of_n import BestOfN
 from agentarch.blocks.common import parse_score
@@ -47,11 +49,11 @@ async def selection_agent(question: str, constraints: str, ctx: Context, simple_
 
 
 class PlanGENParams(Params):
-    n: int = 3  # Best-of-N samples, tree-search budget, REBASE width
-    depth: int = 3
-    simple_max: int = 3
-    moderate_max: int = 6
-    temperature: float = 0.7
+    n: int = Field(3, ge=1)  # Best-of-N samples, tree-search budget, REBASE width
+    depth: int = Field(3, ge=1)
+    simple_max: int = Field(3, ge=1)
+    moderate_max: int = Field(6, ge=1)
+    temperature: float = Field(0.7, ge=0)
 
 
 @register

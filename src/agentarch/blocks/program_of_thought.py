@@ -1,6 +1,8 @@
 """Program-of-thought: the model writes a Python program whose output is the answer; the program
 runs in the sandbox (Chen et al., 2023, 'Program of Thoughts Prompting'; Gao et al., 2023, PAL)."""
 
+from pydantic import Field
+
 from agentarch.blocks.base import Block, Params
 from agentarch.blocks.common import answer_hint
 from agentarch.blocks.context import Context
@@ -14,9 +16,9 @@ def code_of(text: str) -> str:
 
 
 class PoTParams(Params):
-    retries: int = 1
-    timeout: float = 5.0
-    max_tokens: int = 384
+    retries: int = Field(1, ge=0)
+    timeout: float = Field(5.0, gt=0)
+    max_tokens: int = Field(384, ge=1)
 
 
 @register

@@ -1,6 +1,8 @@
 """Quality-diversity: make several attempts that deliberately differ, then pick the best one
 (ADAS's 'Quality-Diversity' baseline, Hu et al., 2025; after Lu et al., 2024, Intelligent Go-Explore)."""
 
+from pydantic import Field
+
 from agentarch.blocks.base import Block, Params
 from agentarch.blocks.common import numbered, pick_index, solve_prompt
 from agentarch.blocks.context import Context
@@ -8,9 +10,9 @@ from agentarch.blocks.registry import register
 
 
 class QDParams(Params):
-    attempts: int = 3
-    temperature: float = 0.8
-    max_tokens: int = 320
+    attempts: int = Field(3, ge=1)
+    temperature: float = Field(0.8, ge=0)
+    max_tokens: int = Field(320, ge=1)
 
 
 @register

@@ -9,6 +9,8 @@ a reward-weighted majority vote.
 
 import asyncio
 
+from pydantic import Field
+
 from agentarch.blocks.common import majority_text, softmax
 from agentarch.blocks.context import Context
 from agentarch.blocks.registry import register
@@ -17,9 +19,9 @@ from agentarch.blocks.verify import Scorer
 
 
 class RebaseParams(StepSearchParams):
-    width: int = 4
-    depth: int = 4
-    balance_temperature: float = 0.2
+    width: int = Field(4, ge=1)
+    depth: int = Field(4, ge=1)
+    balance_temperature: float = Field(0.2, ge=0)
 
 
 @register

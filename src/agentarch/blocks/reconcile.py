@@ -27,9 +27,9 @@ def recalibrate(p: float) -> float:
 
 class ReconcileParams(Params):
     personas: tuple[str, ...] = Field(("Mathematician", "Careful Analyst", "Teacher"), min_length=1)
-    rounds: int = 2
-    temperature: float = 0.7
-    max_tokens: int = 320
+    rounds: int = Field(2, ge=1)
+    temperature: float = Field(0.7, ge=0)
+    max_tokens: int = Field(320, ge=1)
 
 
 @register

@@ -1,6 +1,8 @@
 """Self-refine: answer, criticise the answer, revise; repeat up to k rounds or until the critic
 approves (Madaan et al., 2023, 'Self-Refine: Iterative Refinement with Self-Feedback')."""
 
+from pydantic import Field
+
 from agentarch.blocks.base import Block, Params
 from agentarch.blocks.common import answer_line
 from agentarch.blocks.context import Context
@@ -10,8 +12,8 @@ APPROVED = "CORRECT"
 
 
 class RefineParams(Params):
-    rounds: int = 2
-    max_tokens: int = 384
+    rounds: int = Field(2, ge=1)
+    max_tokens: int = Field(384, ge=1)
 
 
 @register

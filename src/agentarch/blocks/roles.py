@@ -1,6 +1,8 @@
 """Role assignment: a router picks the expert best suited to the question, who then answers
 (ADAS's 'Role Assignment' baseline, Hu et al., 2025; expert prompting, Xu et al., 2023)."""
 
+from pydantic import Field
+
 from agentarch.blocks.base import Block, Params
 from agentarch.blocks.common import pick_index, solve_prompt
 from agentarch.blocks.context import Context
@@ -11,7 +13,7 @@ DEFAULT_ROLES = ("Math Professor", "Grade School Teacher", "Careful Accountant",
 
 class RolesParams(Params):
     roles: tuple[str, ...] = DEFAULT_ROLES
-    max_tokens: int = 384
+    max_tokens: int = Field(384, ge=1)
 
 
 @register

@@ -3,6 +3,8 @@
 
 import asyncio
 
+from pydantic import Field
+
 from agentarch.blocks.base import Block, Params
 from agentarch.blocks.common import majority
 from agentarch.blocks.context import Context
@@ -10,8 +12,8 @@ from agentarch.blocks.registry import register
 
 
 class SCParams(Params):
-    n: int = 5
-    temperature: float = 0.7
+    n: int = Field(5, ge=1)
+    temperature: float = Field(0.7, ge=0)
 
 
 @register

@@ -31,8 +31,8 @@ MODULES = (
 
 class SelfDiscoverParams(Params):
     modules: tuple[str, ...] = Field(MODULES, min_length=1)
-    select: int = 3
-    max_tokens: int = 256
+    select: int = Field(3, ge=1)
+    max_tokens: int = Field(256, ge=1)
 
 
 @register

@@ -6,6 +6,8 @@ assistant persona draft a solution, has each expert criticise it, revises until 
 gives the final answer.
 """
 
+from pydantic import Field
+
 from agentarch.blocks.base import Block, Params
 from agentarch.blocks.common import solve_prompt
 from agentarch.blocks.context import Context
@@ -30,9 +32,9 @@ Answer: 41"""
 
 
 class SPPParams(Params):
-    personas: int = 2
-    temperature: float = 0.0
-    max_tokens: int = 512
+    personas: int = Field(2, ge=1)
+    temperature: float = Field(0.0, ge=0)
+    max_tokens: int = Field(512, ge=1)
 
 
 @register

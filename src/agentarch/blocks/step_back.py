@@ -1,6 +1,8 @@
 """Step-back prompting: first ask for the underlying principle, then solve using it
 (Zheng et al., 2024, 'Take a Step Back: Evoking Reasoning via Abstraction in Large Language Models')."""
 
+from pydantic import Field
+
 from agentarch.blocks.base import Block, Params
 from agentarch.blocks.common import solve_prompt
 from agentarch.blocks.context import Context
@@ -8,7 +10,7 @@ from agentarch.blocks.registry import register
 
 
 class StepBackParams(Params):
-    max_tokens: int = 384
+    max_tokens: int = Field(384, ge=1)
 
 
 @register

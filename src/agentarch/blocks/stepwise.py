@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Sequence
 
+from pydantic import Field
+
 from agentarch.blocks.base import Block, Params
 from agentarch.blocks.common import answer_line, solve_prompt
 from agentarch.blocks.context import Context
@@ -64,10 +66,10 @@ def allocate(weights: Sequence[float], total: int) -> list[int]:
 
 
 class StepSearchParams(Params):
-    temperature: float = 0.7  # for sampling next steps
+    temperature: float = Field(0.7, ge=0)  # for sampling next steps
     verifier: VerifierName = "llm_judge"  # scores partial solutions (a process reward)
-    max_tokens: int = 96  # per step
-    min_steps: int = 1  # steps of work before an answer is invited (small models otherwise answer at once)
+    max_tokens: int = Field(96, ge=1)  # per step
+    min_steps: int = Field(1, ge=0)  # steps of work before an answer is invited (small models otherwise answer at once)
 
 
 class StepSearch(Block):

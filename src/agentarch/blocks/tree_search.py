@@ -11,6 +11,8 @@ import asyncio
 import heapq
 import itertools
 
+from pydantic import Field
+
 from agentarch.blocks.context import Context
 from agentarch.blocks.registry import register
 from agentarch.blocks.stepwise import StepSearch, StepSearchParams, is_final, render
@@ -18,10 +20,10 @@ from agentarch.blocks.verify import Scorer
 
 
 class TreeSearchParams(StepSearchParams):
-    branch: int = 2
-    budget: int = 4  # expansions
-    depth: int = 4
-    stop_value: float = 0.9
+    branch: int = Field(2, ge=1)
+    budget: int = Field(4, ge=1)  # expansions
+    depth: int = Field(4, ge=1)
+    stop_value: float = Field(0.9, ge=0, le=1)
 
 
 @register

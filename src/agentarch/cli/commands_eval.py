@@ -41,16 +41,16 @@ def eval_cmd(
                                                  "or a comma list "
                                                  "(direct,cot,cot_sc,refine,debate,step_back,quality_diversity,roles,program_of_thought)."),
     split: str = typer.Option("test", help="Which split to evaluate on: train, val or test."),
-    limit: Optional[int] = typer.Option(None, "--limit", "-n", help="Only the first N examples of the split."),
-    seed: int = typer.Option(0, help="Seed of the train/val/test split."),
+    limit: Optional[int] = typer.Option(None, "--limit", "-n", min=1, help="Only the first N examples of the split."),
+    seed: int = typer.Option(0, min=0, help="Seed of the train/val/test split."),
     input_field: Optional[str] = InputFieldOpt, target_field: Optional[str] = TargetFieldOpt,
     metric: Optional[str] = MetricOpt,
     model: str = ModelOpt, base_url: Optional[str] = BaseUrlOpt, api_key_env: str = KeyEnvOpt,
     parallel: int = ParallelOpt, concurrency: int = ConcurrencyOpt,
-    budget_calls: Optional[int] = typer.Option(None, help="Hard cap on model calls sent."),
-    budget_tokens: Optional[int] = typer.Option(None, help="Hard cap on tokens."),
-    budget_dollars: Optional[float] = typer.Option(None, help="Hard cap on dollars (hosted models)."),
-    budget_seconds: Optional[float] = typer.Option(None, help="Hard cap on wall-clock seconds of model time."),
+    budget_calls: Optional[int] = typer.Option(None, min=1, help="Hard cap on model calls sent."),
+    budget_tokens: Optional[int] = typer.Option(None, min=1, help="Hard cap on tokens."),
+    budget_dollars: Optional[float] = typer.Option(None, min=0, help="Hard cap on dollars (hosted models)."),
+    budget_seconds: Optional[float] = typer.Option(None, min=0, help="Hard cap on wall-clock seconds of model time."),
     db: str = DbOpt,
     json_out: Optional[str] = typer.Option(None, "--json", help="Also write the results to this JSON file."),
     repeat: int = typer.Option(1, "--repeat", min=1,
@@ -101,19 +101,21 @@ def eval_cmd(
                         budget(budget_calls, budget_tokens, budget_dollars, budget_seconds), parallel)
     config = eval_config(the_task, split, limit, seed, stack.id, specs.values(), examples, repeat)
     run_id = run_id_of(config)  # the same id aa.evaluate gives the same evaluation
-    resumed = store.start_run(run_id, "eval", config)
-    err.print(f"run {run_id}{' (resuming)' if resumed else ''}: {len(specs)} design(s) x {len(examples)} "
-              f"{split} examples of '{the_task.name}' on {stack.id}")
-
+    from agentarch.cli.lifecycle import run_lifecycle
     from agentarch.runtime.evaluator import Evaluator
 
-    evaluator = Evaluator(the_task, stack, store, concurrency=concurrency)
-    measured = asyncio.run(_evaluate_all(evaluator, specs, examples, split, run_id, repeat))
-    summaries = [runs[0] for runs in measured]
-    rows = [{**s.to_dict(), **({"label": name} if " #" in name else {})} for name, s in zip(specs, summaries)]
-    complete = all(s.complete for runs in measured for s in runs) and len(measured) == len(specs)
-    noise = _noise_rows(specs, measured) if repeat > 1 else []
-    store.finish_run(run_id, "done" if complete else "stopped", [{k: v for k, v in r.items() if k != "scores"} for r in rows])
+    with run_lifecycle(store, run_id):
+        resumed = store.start_run(run_id, "eval", config)
+        err.print(f"run {run_id}{' (resuming)' if resumed else ''}: {len(specs)} design(s) x {len(examples)} "
+                  f"{split} examples of '{the_task.name}' on {stack.id}")
+        evaluator = Evaluator(the_task, stack, store, concurrency=concurrency)
+        measured = asyncio.run(_evaluate_all(evaluator, specs, examples, split, run_id, repeat))
+        summaries = [runs[0] for runs in measured]
+        rows = [{**s.to_dict(), **({"label": name} if " #" in name else {})} for name, s in zip(specs, summaries)]
+        complete = all(s.complete for runs in measured for s in runs) and len(measured) == len(specs)
+        noise = _noise_rows(specs, measured) if repeat > 1 else []
+        store.finish_run(run_id, "done" if complete else "stopped",
+                         [{k: v for k, v in r.items() if k != "scores"} for r in rows])
     from agentarch.cli.report import summary_table
 
     console.print(summary_table(rows, title=f"{the_task.name} ({split}, {len(examples)} examples, {stack.id})"))

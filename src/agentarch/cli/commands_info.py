@@ -48,7 +48,7 @@ def blocks() -> None:
 
 
 def runs(run_id: Optional[str] = typer.Argument(None, help="Show this run (a prefix is enough)."),
-         db: str = DbOpt, limit: int = typer.Option(20, help="How many runs to list.")) -> None:
+         db: str = DbOpt, limit: int = typer.Option(20, min=1, help="How many runs to list.")) -> None:
     """List runs, or show one run's designs and scores.
 
     Examples:  agentarch runs        agentarch runs 3f2a
@@ -72,6 +72,11 @@ def runs(run_id: Optional[str] = typer.Argument(None, help="Show this run (a pre
     if run is None:
         raise ConfigError(f"no run '{run_id}' in {db}; 'agentarch runs' lists them")
     console.print(f"run {run['id']} ({run['kind']}, {run['status']})")
+    if run["status"] in ("failed", "interrupted"):
+        ended = [e for e in store.events(run["id"]) if e["kind"] == run["status"]]
+        reason = json.loads(ended[-1]["data"]).get("reason") if ended else None
+        if reason:
+            console.print(f"{run['status']}: {reason}", highlight=False, markup=False)
     console.print(f"config: {run['config']}")
     from agentarch.cli.report import summary_table
 

@@ -50,15 +50,27 @@ def _learn(what: str, candidates: dict, task: str, seed: int, limit: int, model:
     stack = model_stack(model, base_url, api_key_env, store, None, parallel)
     evaluator = Evaluator(the_task, stack, store, concurrency=concurrency)
 
+    from agentarch.cli.commands_eval import run_fingerprint
+    from agentarch.cli.lifecycle import config_run_id, run_lifecycle
+
+    config = {"task": the_task.name, "learn": what, "candidates": sorted(c.id for c in candidates.values()),
+              "model": stack.id, "seed": seed, "limit": limit,
+              "identity": run_fingerprint(the_task, examples, candidates.values())}
+    run_id = config_run_id(config)
+
     async def go():
         try:
             return await learn(evaluator, examples)
         finally:
             await stack.aclose()
 
-    err.print(f"learning {what} over {len(candidates)} candidates from {len(examples)} training examples "
-              f"of '{the_task.name}'")
-    return asyncio.run(go()), len(examples), stack
+    with run_lifecycle(store, run_id):
+        store.start_run(run_id, "route", config)
+        err.print(f"run {run_id}: learning {what} over {len(candidates)} candidates from {len(examples)} training "
+                  f"examples of '{the_task.name}'")
+        fit = asyncio.run(go())
+        store.finish_run(run_id, "done", {"design": fit.design.to_dict()})
+    return fit, len(examples), stack
 
 
 def _report(stack, design, task: str, out: Optional[str]) -> None:
@@ -78,8 +90,8 @@ def fit_router_cmd(
                                          "Repeatable."),
     features: str = typer.Option("text", help="What questions are compared by: 'text' (length, numbers, keywords) "
                                                "or 'embedding' (all-MiniLM-L6-v2 sentence embeddings, fetched once)."),
-    limit: int = typer.Option(12, "--limit", "-n", help="Training examples to learn the routes from."),
-    seed: int = typer.Option(0, help="Seed of the train/val/test split."),
+    limit: int = typer.Option(12, "--limit", "-n", min=1, help="Training examples to learn the routes from."),
+    seed: int = typer.Option(0, min=0, help="Seed of the train/val/test split."),
     model: str = ModelOpt, base_url: Optional[str] = BaseUrlOpt, api_key_env: str = KeyEnvOpt,
     parallel: int = ParallelOpt, concurrency: int = ConcurrencyOpt, db: str = DbOpt,
     out: Optional[str] = typer.Option(None, "-o", "--out", help="Write the learned router design JSON here."),
@@ -118,9 +130,9 @@ def fit_policy_cmd(
     strategy: List[str] = typer.Option(["cot,refine,cot_sc"], "--strategy", "-s",
                                        help="Candidate strategies: baseline or block names (comma list) or JSON "
                                             "specs. Repeatable."),
-    probes: int = typer.Option(3, help="Cheap samples whose agreement estimates a question's difficulty."),
-    limit: int = typer.Option(12, "--limit", "-n", help="Training examples to learn the policy from."),
-    seed: int = typer.Option(0, help="Seed of the train/val/test split."),
+    probes: int = typer.Option(3, min=1, help="Cheap samples whose agreement estimates a question's difficulty."),
+    limit: int = typer.Option(12, "--limit", "-n", min=1, help="Training examples to learn the policy from."),
+    seed: int = typer.Option(0, min=0, help="Seed of the train/val/test split."),
     model: str = ModelOpt, base_url: Optional[str] = BaseUrlOpt, api_key_env: str = KeyEnvOpt,
     parallel: int = ParallelOpt, concurrency: int = ConcurrencyOpt, db: str = DbOpt,
     out: Optional[str] = typer.Option(None, "-o", "--out", help="Write the learned compute_optimal design JSON here."),

@@ -12,6 +12,8 @@ from rich.markup import escape
 from agentarch.cli.common import (BaseUrlOpt, ConcurrencyOpt, DbOpt, InputFieldOpt, KeyEnvOpt, MetricOpt, ModelOpt,
                                   ParallelOpt, TargetFieldOpt, budget, console, err)
 
+from agentarch.search.race import RUNGS
+
 DEFAULT_BASELINES = "direct,cot,cot_sc"
 
 
@@ -23,24 +25,28 @@ def register(app: typer.Typer) -> None:
 def search_cmd(
     task: str = typer.Option(..., "--task", "-t", help="Built-in task name (see 'agentarch tasks'), bigbench:NAME or a .jsonl/.csv file."),
     optimizer: str = typer.Option("evolve", "--optimizer", "-o", help="evolve, tpe, random, meta (ADAS) or mcts (AFlow)."),
-    budget_calls: Optional[int] = typer.Option(None, "--budget-calls", help="Hard cap on model calls the search sends (validation)."),
-    budget_tokens: Optional[int] = typer.Option(None, "--budget-tokens", help="Hard cap on tokens the search spends."),
-    budget_seconds: Optional[float] = typer.Option(None, "--budget-seconds", help="Hard cap on wall-clock seconds of model time."),
-    test_budget_calls: Optional[int] = typer.Option(None, "--test-budget-calls", help="Separate cap for the final test evaluation (default: none)."),
-    rounds: int = typer.Option(20, "--rounds", "-r", help="Proposal rounds at most."),
-    patience: int = typer.Option(6, help="Stop after this many rounds without a better design."),
+    budget_calls: Optional[int] = typer.Option(None, "--budget-calls", min=1, help="Hard cap on model calls the search sends (validation)."),
+    budget_tokens: Optional[int] = typer.Option(None, "--budget-tokens", min=1, help="Hard cap on tokens the search spends."),
+    budget_seconds: Optional[float] = typer.Option(None, "--budget-seconds", min=0, help="Hard cap on wall-clock seconds of model time."),
+    test_budget_calls: Optional[int] = typer.Option(None, "--test-budget-calls", min=1, help="Separate cap for the final test evaluation (default: none)."),
+    rounds: int = typer.Option(20, "--rounds", "-r", min=0, help="Proposal rounds at most."),
+    patience: int = typer.Option(6, min=1, help="Stop after this many rounds without a better design."),
     objective: str = typer.Option("accuracy", help="accuracy, pareto (accuracy vs tokens) or cost-aware."),
-    lam: float = typer.Option(0.05, "--lambda", help="cost-aware: score - lambda * tokens/1000."),
+    lam: float = typer.Option(0.05, "--lambda", min=0, help="cost-aware: score - lambda * tokens/1000."),
     baselines: str = typer.Option(DEFAULT_BASELINES, "--baselines", "-b",
                                   help="Baselines evaluated first: a comma list or 'all' "
                                        "(direct,cot,cot_sc,refine,debate,step_back,quality_diversity,roles,program_of_thought)."),
     blocks: Optional[str] = typer.Option(None, "--blocks", help="Restrict the typed space to these blocks (comma list)."),
-    batch: int = typer.Option(2, help="Designs proposed per round (evolve/tpe/random)."),
-    population: int = typer.Option(8, help="evolve: designs alive in the population."),
-    top_k: int = typer.Option(3, "--top-k", help="Found designs promoted to the test split."),
-    val_limit: Optional[int] = typer.Option(None, "--val-limit", help="Use only the first N validation examples."),
-    test_limit: Optional[int] = typer.Option(None, "--test-limit", help="Use only the first N test examples."),
-    seed: int = typer.Option(0, help="Seed of the split and of the optimizer."),
+    batch: int = typer.Option(2, min=1, help="Designs proposed per round (evolve/tpe/random)."),
+    population: int = typer.Option(8, min=1, help="evolve: designs alive in the population."),
+    top_k: int = typer.Option(3, "--top-k", min=0, help="Found designs promoted to the test split."),
+    val_limit: Optional[int] = typer.Option(None, "--val-limit", min=1, help="Use only the first N validation examples."),
+    test_limit: Optional[int] = typer.Option(None, "--test-limit", min=0, help="Use only the first N test examples."),
+    seed: int = typer.Option(0, min=0, help="Seed of the split and of the optimizer."),
+    race: bool = typer.Option(True, "--race/--no-race", help="Race designs on growing validation batches "
+                              "(drop the clearly worse early); --no-race measures each on all of validation."),
+    rungs: str = typer.Option(",".join(map(str, RUNGS)), "--rungs",
+                              help="Racing: validation examples at each screening rung, growing (e.g. 8,20)."),
     meta_model: Optional[str] = typer.Option(None, "--meta-model", help="meta/mcts: the model that writes designs; evolve/tpe/random: the model that proposes instructions (default: --model)."),
     meta_base_url: Optional[str] = typer.Option(None, "--meta-base-url", help="Server of --meta-model."),
     bootstrap_demos: Optional[int] = typer.Option(
@@ -83,10 +89,12 @@ def search_cmd(
     evaluations come from --db, proposals replay from the seed.
     """
     from agentarch.api.search import plan_search
+    from agentarch.search.race import RaceConfig, parse_rungs
     from agentarch.cli.commands_eval import load_task, reuse_line
     from agentarch.cli.common import cli_model, parse_options
     from agentarch.search.registry import optimizer_class
 
+    race_cfg = RaceConfig(rungs=parse_rungs(rungs)) if race else None
     fields = optimizer_class(optimizer).Options.model_fields
     options = {k: v for k, v in (("batch", batch), ("population", population)) if k in fields}
     options.update(parse_options(option))
@@ -98,16 +106,23 @@ def search_cmd(
                        blocks=blocks, rounds=rounds, patience=patience, objective=objective, lam=lam, top_k=top_k,
                        val_limit=val_limit, test_limit=test_limit, seed=seed, optimizer_options=options,
                        meta_model=meta, test_budget=budget(test_budget_calls, None, None, None),
-                       concurrency=concurrency, bootstrap_demos=bootstrap_demos,
+                       concurrency=concurrency, race=race_cfg, bootstrap_demos=bootstrap_demos,
                        propose_instructions=propose_instructions)
     stack, test_stack = plan.evaluator.stack, plan.test_evaluator.stack
     err.print(f"run {plan.run_id}{' (resuming)' if plan.resumed else ''}: {optimizer} on '{plan.task.name}' "
               f"(val {len(plan.val)}, test {len(plan.test)}, train {len(plan.train)}) with {stack.id}"
               + (f", budget {budget_calls} calls" if budget_calls else ""))
 
-    run = asyncio.run(_run(plan, budget_calls, out))
+    from agentarch.cli.lifecycle import run_lifecycle
+
+    with run_lifecycle(plan.store, plan.run_id):
+        run = asyncio.run(_run(plan, budget_calls, out))
     result, stats = run.result, run.stats
     console.print(result_table(result, plan.task.name, len(plan.test)))
+    if result.race and result.race.get("enabled"):
+        from agentarch.cli.race_table import race_table
+
+        console.print(race_table(result.race))
     used = stack.meter.used
     console.print(f"stopped: {result.stop_reason}; search spent {result.spent['calls']} model calls "
                   f"({used.calls} in this process), {result.spent['tokens']} tokens; "
@@ -148,7 +163,11 @@ async def _run(plan, budget_calls, out):
             if kind == "evaluated":
                 best = data.get("best") or {}
                 tag = "(replayed) " if data.get("replayed") else ""
-                score = "partial" if not data.get("complete") else f"{data['score']:.3f}"
+                score = ("partial" if not data.get("complete") else
+                         "-" if data.get("score") is None else f"{data['score']:.3f}")
+                if data.get("complete") and data.get("full") is False:
+                    rc = data.get("race") or {}
+                    score += f" ({rc.get('outcome', 'stopped')} at {data.get('n')}/{rc.get('of', '?')})"
                 progress.console.print(
                     f"  r{data.get('round', 0):<2} {tag}{escape(data['label'][:60]):<60} val {score}  "
                     f"tok/ex {data['tokens']:.0f}", highlight=False)

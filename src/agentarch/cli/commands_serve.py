@@ -20,7 +20,7 @@ def serve_cmd(
     designs: List[str] = typer.Argument(..., help="Designs to serve: a block name, a JSON spec, a .json file or a "
                                                   "search run id (its winner). NAME=DESIGN sets the model name."),
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
-    port: int = typer.Option(8000, "--port", help="Port to listen on."),
+    port: int = typer.Option(8000, "--port", min=0, max=65535, help="Port to listen on."),
     model: str = ModelOpt, base_url: Optional[str] = BaseUrlOpt, api_key_env: str = KeyEnvOpt,
     parallel: int = ParallelOpt, db: str = DbOpt,
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not cache model calls in --db."),
@@ -28,9 +28,9 @@ def serve_cmd(
                                                                   "extraction; a run's own task is the default."),
     max_calls_per_request: int = typer.Option(100, "--max-calls-per-request", min=1,
                                               help="Model calls one request's design may make (429 past it)."),
-    budget_calls: Optional[int] = typer.Option(None, "--budget-calls", help="Hard cap on model calls sent over the "
+    budget_calls: Optional[int] = typer.Option(None, "--budget-calls", min=1, help="Hard cap on model calls sent over the "
                                                                             "server's life (429 once spent)."),
-    budget_tokens: Optional[int] = typer.Option(None, "--budget-tokens", help="Hard cap on tokens, likewise."),
+    budget_tokens: Optional[int] = typer.Option(None, "--budget-tokens", min=1, help="Hard cap on tokens, likewise."),
     key_env: str = typer.Option("AGENTARCH_API_KEY", "--key-env",
                                 help="Environment variable with the API key(s) clients must send (comma-separated); "
                                      "unset or empty: no key is asked for."),

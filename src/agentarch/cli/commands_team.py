@@ -21,10 +21,10 @@ def register(app: typer.Typer) -> None:
 def team_optimize(
     task: str = typer.Option(..., "--task", "-t", help="Built-in task name or a .jsonl/.csv file."),
     roles: str = typer.Option("Mathematician,Programmer,Careful Checker,Teacher", help="Candidate roles, comma separated."),
-    k: int = typer.Option(2, "--top-k", "-k", help="How many roles to keep."),
-    rounds: int = typer.Option(2, help="DyLAN rounds while scoring the roles."),
-    limit: int = typer.Option(6, "--limit", "-n", help="Training examples to score the roles on."),
-    seed: int = typer.Option(0, help="Seed of the train/val/test split."),
+    k: int = typer.Option(2, "--top-k", "-k", min=1, help="How many roles to keep."),
+    rounds: int = typer.Option(2, min=1, help="DyLAN rounds while scoring the roles."),
+    limit: int = typer.Option(6, "--limit", "-n", min=1, help="Training examples to score the roles on."),
+    seed: int = typer.Option(0, min=0, help="Seed of the train/val/test split."),
     model: str = ModelOpt, base_url: Optional[str] = BaseUrlOpt, api_key_env: str = KeyEnvOpt,
     parallel: int = ParallelOpt, db: str = DbOpt,
     out: Optional[str] = typer.Option(None, "-o", "--out", help="Write the optimised team's design JSON here."),
@@ -51,14 +51,26 @@ def team_optimize(
     spec = DesignSpec(block="dylan", params={"roles": list(role_list), "rounds": rounds, "top_k": len(role_list)})
     evaluator = Evaluator(the_task, stack, store)
 
+    from agentarch.cli.commands_eval import run_fingerprint
+    from agentarch.cli.lifecycle import config_run_id, run_lifecycle
+
+    config = {"task": the_task.name, "design": spec.id, "model": stack.id, "top_k": k,
+              "identity": run_fingerprint(the_task, examples, [spec])}
+    run_id = config_run_id(config)
+
     async def go():
         try:
-            return await evaluator.evaluate(spec, examples, split="train")
+            return await evaluator.evaluate(spec, examples, split="train", run_id=run_id)
         finally:
             await stack.aclose()
 
-    err.print(f"scoring {len(role_list)} roles with DyLAN on {len(examples)} training examples of '{the_task.name}'")
-    summary = asyncio.run(go())
+    with run_lifecycle(store, run_id):
+        store.start_run(run_id, "team", config)
+        err.print(f"run {run_id}: scoring {len(role_list)} roles with DyLAN on {len(examples)} training examples "
+                  f"of '{the_task.name}'")
+        summary = asyncio.run(go())
+        store.finish_run(run_id, "done" if summary.complete else "stopped",
+                         {k: v for k, v in summary.to_dict().items() if k != "scores"})
     rows = evaluator.stored_results(spec, examples)
     per_example = [json.loads(r["notes"]).get("dylan.importance", {}) for r in rows.values()]
     per_example = [p for p in per_example if p]

@@ -12,7 +12,7 @@ def register(app: typer.Typer) -> None:
 
 
 def ui(db: str = DbOpt,
-       port: int = typer.Option(8501, "--port", help="TCP port to listen on (0 picks a free one)."),
+       port: int = typer.Option(8501, "--port", min=0, max=65535, help="TCP port to listen on (0 picks a free one)."),
        host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on; keep 127.0.0.1 unless others "
                                                              "should see the store's prompts and answers.")) -> None:
     """Open a web dashboard over the store: runs, anytime curves, Pareto fronts, designs and traces.

@@ -29,20 +29,48 @@ commands_ui.register(app)
 
 
 def main() -> None:
+    from rich.markup import escape
+    from typer._click import exceptions as click  # typer (pinned) carries its own click
+
+    from agentarch.cli.common import err
     from agentarch.errors import AgentArchError
 
     try:
-        app()
+        code = app(standalone_mode=False)
+    except click.NoArgsIsHelpError as exc:  # bare 'agentarch' or a group: the help text
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.UsageError as exc:  # a bad option or value: one line, and where to read more
+        where = exc.ctx.command_path.replace(exc.ctx.find_root().info_name, "agentarch", 1) if exc.ctx else "agentarch"
+        err.print(f"[bold red]error:[/] {escape(exc.format_message())}", highlight=False, soft_wrap=True)
+        err.print(f"see: {escape(where)} --help", highlight=False)
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        err.print(f"[bold red]error:[/] {escape(exc.format_message())}", highlight=False, soft_wrap=True)
+        sys.exit(exc.exit_code)
     except AgentArchError as exc:
-        from rich.markup import escape
-
-        from agentarch.cli.common import err
-
         # escaped: a message may hold brackets ("bigbench:NAME[/SUBTASK]", a JSON value)
         err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(2)
-    except KeyboardInterrupt:
-        sys.exit(130)
+    except (KeyboardInterrupt, click.Abort):
+        _exit_now(130)
+    if code == 130:  # typer turns Ctrl-C into exit code 130
+        _exit_now(130)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _exit_now(code: int) -> None:
+    """Leave at once after Ctrl-C. The run is already marked and the store committed (every write
+    is); what remains are model calls the embedded model cannot drop mid-batch (llama.cpp finishes
+    the batch it is decoding), which a normal exit would wait for, many seconds on a busy machine."""
+    import os
+
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ import time
 
 import aiohttp
 
-from agentarch.errors import ModelError
+from agentarch.errors import ModelError, PromptTooLong
 from agentarch.llm.retry import TransientError
 from agentarch.llm.types import Completion, Request, completion_from_openai
 
@@ -76,6 +76,9 @@ class OpenAICompatModel:
             if status in RETRY_STATUS:
                 ra = float(retry_after) if retry_after and retry_after.replace(".", "", 1).isdigit() else None
                 raise TransientError(f"{self.base_url} answered HTTP {status}: {detail}", ra)
+            too_long = _context_error(raw) if status == 400 else None
+            if too_long:
+                raise too_long
             if status == 404:
                 raise ModelError(f"{self._url} answered 404: is '{self.name}' served there? ({detail})")
             raise ModelError(f"{self.base_url} answered HTTP {status}: {detail}")
@@ -85,3 +88,15 @@ class OpenAICompatModel:
     async def aclose(self) -> None:
         if self._session is not None and not self._session.closed:
             await self._session.close()
+
+
+def _context_error(raw: bytes) -> PromptTooLong | None:
+    """llama.cpp-style servers answer a prompt longer than the context with HTTP 400 and
+    ``exceed_context_size_error``: that is one example's error, not the server's."""
+    try:
+        error = json.loads(raw).get("error") or {}
+    except (ValueError, AttributeError):
+        return None
+    if not isinstance(error, dict) or error.get("type") != "exceed_context_size_error":
+        return None
+    return PromptTooLong(error.get("n_prompt_tokens"), error.get("n_ctx"))

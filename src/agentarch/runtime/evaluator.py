@@ -20,7 +20,7 @@ from typing import Callable, Sequence
 from agentarch.blocks.context import Context
 from agentarch.blocks.fingerprint import code_fingerprint
 from agentarch.blocks.spec import DesignSpec
-from agentarch.errors import AgentArchError, BudgetExceeded, ConfigError
+from agentarch.errors import AgentArchError, BudgetExceeded, ConfigError, PromptTooLong
 from agentarch.llm.repeat import with_repeat
 from agentarch.runtime import telemetry
 from agentarch.runtime.stats import Interval, bootstrap_mean
@@ -95,6 +95,8 @@ class Evaluator:
 
             run_code = run_code or sandbox.run_code
             run_agent = run_agent or sandbox.run_agent
+        if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+            raise ConfigError(f"concurrency must be a whole number >= 1, got {concurrency!r}")
         self.run_agent = run_agent
         self.task = task
         self.stack = model_stack
@@ -118,6 +120,8 @@ class Evaluator:
         error = None
         try:
             answer = await block(example.input, ctx)
+        except PromptTooLong as exc:  # this example does not fit the model; the others may
+            answer, error = "", str(exc)
         except (BudgetExceeded, AgentArchError):
             raise
         except Exception as exc:  # a faulty design scores 0 on this example; the run goes on

@@ -42,6 +42,8 @@ class Scored:
     calls: float  # model calls per example
     errors: list[str] = field(default_factory=list)  # distinct error messages, for debugging
     failures: list[dict] = field(default_factory=list)  # a few wrong examples: input, target, answer
+    n: int = 0  # validation examples measured (0: not recorded)
+    partial: bool = False  # measured on part of the validation split only (a race screened it out)
 
     @property
     def id(self) -> str:

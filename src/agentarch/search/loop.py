@@ -25,6 +25,7 @@ from agentarch.blocks.spec import DesignSpec
 from agentarch.errors import BudgetExceeded
 from agentarch.search.base import Candidate, Optimizer, Scored
 from agentarch.search.pareto import DEFAULT_LAMBDA, check_objective, pareto_front, value_of
+from agentarch.search.race import RaceConfig
 from agentarch.store.db import Store
 
 DEFAULTS = {"max_rounds": 20, "patience": 6, "top_k": 3, "empty_rounds": 3, "failures": 3}
@@ -46,6 +47,8 @@ class SearchResult:
     spent: dict = field(default_factory=dict)
     report: dict | None = None  # promotion report (search/promote.py)
     noise: dict | None = None  # the best baseline's noise floor on validation (measure_noise)
+    screened: list[Scored] = field(default_factory=list)  # designs a race stopped on part of validation
+    race: dict | None = None  # racing: config, counts and one row per raced design (race_summary)
 
     def by_id(self, design_id: str) -> Scored | None:
         return next((s for s in self.history if s.id == design_id), None)
@@ -74,6 +77,34 @@ def _unaffordable(meter, ref: Scored, n: int) -> str:
     if b.tokens is not None and b.tokens - used.tokens < need_tokens:
         return f"the search budget had {max(0, b.tokens - used.tokens)} tokens left, the repeat needs about {need_tokens}"
     return ""
+
+
+async def _with_coverage(first: list[Candidate], optimizer: Optimizer) -> list[Candidate]:
+    """The first batch with one default design of every block family of the optimizer's space
+    (built from the registry when it has none) that is not a baseline, all cheapest first."""
+    from agentarch.search.race import cheapest_first, family_designs
+    from agentarch.search.space import Space
+
+    space = optimizer.env.options.get("space") or Space.from_registry(train=optimizer.env.train)
+    ids = {c.spec.id for c in first}
+    cands = list(first) + [Candidate(spec, origin="coverage", note=f"block family {spec.block}")
+                           for spec in family_designs(space) if spec.id not in ids]
+    order = await cheapest_first([c.spec for c in cands])
+    by_id = {c.spec.id: c for c in cands}
+    return [by_id[spec.id] for spec, _ in order]
+
+
+def race_summary(race, raced: list[dict], n_val: int) -> dict:
+    """What racing did: its settings, how many designs were screened, how many reached the whole
+    validation split, how many were dropped or cut, and the calls sent for each design."""
+    if race is None:
+        return {"enabled": False}
+    count = {k: sum(1 for r in raced if r["outcome"] == k) for k in ("full", "dropped", "cut")}
+    return {"enabled": True, **race.to_dict(), "val": n_val, "screened": len(raced),
+            "reached_full": count["full"], "dropped": count["dropped"], "cut": count["cut"],
+            "calls_full": sum(r["calls_sent"] for r in raced if r["outcome"] == "full"),
+            "calls_stopped": sum(r["calls_sent"] for r in raced if r["outcome"] != "full"),
+            "designs": raced}
 
 
 async def measure_noise(evaluator, store: Store, run_id: str, history: list[Scored], baseline_ids: dict[str, str],
@@ -120,7 +151,7 @@ async def run_search(task, optimizer: Optimizer, evaluator, store: Store, run_id
                      max_rounds: int = DEFAULTS["max_rounds"], patience: int = DEFAULTS["patience"],
                      on_event: EventFn | None = None, lam: float = DEFAULT_LAMBDA,
                      test_evaluator=None, top_k: int = DEFAULTS["top_k"], promote: bool = True,
-                     config: dict | None = None,
+                     config: dict | None = None, race: RaceConfig | None = None,
                      before_search: Callable[[], Awaitable[object]] | None = None) -> SearchResult:
     """Search designs for ``task`` with ``optimizer``, selecting on ``val``; then promote the top
     designs (top-k by the objective, the validation Pareto front, the best baseline) to ``test``,
@@ -131,6 +162,13 @@ async def run_search(task, optimizer: Optimizer, evaluator, store: Store, run_id
     resumed run had already recorded. The run is created (or resumed) in ``store`` under ``run_id``.
     ``before_search()`` is awaited after the baselines, before the optimizer's first proposal
     (bootstrapped demos and proposed instructions, ``search/proposals.py``); its calls count as spent.
+
+    ``race`` (a ``search.race.RaceConfig``) races every batch -- the baselines with one design of
+    every block family first, then each round's proposals -- on growing prefixes of ``val``
+    (``search/race.py``); ``screened`` events mark survivors of the first rung. Without it every
+    design is measured on the whole of ``val``. Optimizers see designs a race dropped or cut with
+    ``Scored.partial`` set and ``Scored.n`` examples; only fully measured designs are selected,
+    promoted and reported as best.
     """
     check_objective(objective)
     if not val:
@@ -146,9 +184,9 @@ async def run_search(task, optimizer: Optimizer, evaluator, store: Store, run_id
         import json
 
         data = json.loads(row["data"])
-        if row["kind"] in ("proposal", "evaluated") and "design" in data:
+        if row["kind"] in ("proposal", "evaluated", "screened") and "design" in data:
             seen_events.setdefault((row["kind"], data["design"]), data)
-        if row["kind"] == "evaluated":
+        if row["kind"] in ("evaluated", "screened"):
             prior_calls = max(prior_calls, data.get("spent_calls", 0))
             prior_tokens = max(prior_tokens, data.get("spent_tokens", 0))
     meter = _meter(evaluator)
@@ -164,14 +202,18 @@ async def run_search(task, optimizer: Optimizer, evaluator, store: Store, run_id
             return prior_calls, prior_tokens
         return prior_calls + meter.used.calls, prior_tokens + meter.used.tokens
 
-    history: list[Scored] = []
+    history: list[Scored] = []  # designs measured on the whole of val
+    seen: list[Scored] = []  # everything the optimizer sees, partial measurements included, in order
+    screened: list[Scored] = []  # designs a race stopped on part of val
+    per_example: dict[str, dict] = {}  # fully measured design -> example id -> ExampleResult
+    raced: list[dict] = []  # one row per raced design: outcome, examples, calls sent
     evaluated: dict[str, Scored] = {}
     curve: list[dict] = []
     baseline_ids: dict[str, str] = {}
     best: Scored | None = None
     examples = {e.id: e for e in val}
 
-    def emit(kind: str, data: dict, key: str | None = None) -> None:
+    def emit(kind: str, data: dict, key: str | None = None) -> dict:
         replayed = key is not None and (kind, key) in seen_events
         if replayed:
             data = {**seen_events[(kind, key)], "replayed": True}
@@ -179,53 +221,161 @@ async def run_search(task, optimizer: Optimizer, evaluator, store: Store, run_id
             store.event(run_id, kind, data)
         if on_event:
             on_event(kind, data)
+        return data
 
-    async def evaluate(c: Candidate, role: str, rnd: int) -> Scored | None:
-        """Validation result of ``c``; None when the budget ran out before it was complete."""
+    def record(c: Candidate, rnd: int, ordered: list, complete: bool, race_info: dict | None = None) -> Scored | None:
+        """Score ``c`` from its per-example results (in val order), keep it where it belongs, emit
+        its ``evaluated`` event; returns the Scored when the measurement ended as decided."""
         nonlocal best
+        from agentarch.runtime.stats import bootstrap_mean
+
         spec = c.spec
-        collected = []
-        summary = await evaluator.evaluate(spec, val, "val", run_id, on_result=collected.append, role=role)
-        by_id = {r.example_id: r for r in collected}
-        ordered = [by_id[e.id] for e in val if e.id in by_id]
+        n = len(ordered)
+        acc = bootstrap_mean([r.score for r in ordered])
         errors = sorted({r.error for r in ordered if r.error})[:5]
         failures = [{"input": examples[r.example_id].input, "target": examples[r.example_id].target,
                      "answer": r.answer} for r in ordered if r.score < 1][:DEFAULTS["failures"]]
-        acc = summary.accuracy
-        s = Scored(c, acc.mean, acc.low, acc.high, summary.tokens, summary.calls, errors, failures)
-        calls, tokens = spent()
-        if summary.complete:
-            history.append(s)
+        tokens = sum(r.prompt_tokens + r.completion_tokens for r in ordered) / n if n else 0.0
+        ncalls = sum(r.calls for r in ordered) / n if n else 0.0
+        full = complete and n == len(val)
+        s = Scored(c, acc.mean, acc.low, acc.high, tokens, ncalls, errors, failures, n=n, partial=not full)
+        calls, spent_tokens = spent()
+        if complete:
             evaluated[s.id] = s
-            if best is None or value_of(s, objective, lam) > value_of(best, objective, lam):
-                best = s
+            if n:
+                seen.append(s)
+            if full:
+                history.append(s)
+                per_example[s.id] = {r.example_id: r for r in ordered}
+                if best is None or value_of(s, objective, lam) > value_of(best, objective, lam):
+                    best = s
+            else:
+                screened.append(s)
         point = {"design": s.id, "label": spec.label(), "score": None if math.isnan(s.score) else s.score,
-                 "low": s.low, "high": s.high, "tokens": s.tokens, "calls": s.calls, "n": summary.n,
-                 "complete": summary.complete, "origin": c.origin, "round": rnd,
-                 "spent_calls": calls, "spent_tokens": tokens,
+                 "low": s.low, "high": s.high, "tokens": s.tokens, "calls": s.calls, "n": n,
+                 "complete": complete, "full": full, "origin": c.origin, "round": rnd,
+                 "spent_calls": calls, "spent_tokens": spent_tokens,
                  "best": scored_dict(best, objective, lam) if best else None}
-        emit("evaluated", point, s.id if summary.complete else None)
-        rec = seen_events.get(("evaluated", s.id), point)
+        if race_info is not None:
+            point["race"] = race_info
+        rec = emit("evaluated", point, s.id if complete else None)
+        if race_info is not None and complete:
+            raced.append({"design": s.id, "label": spec.label(), "origin": c.origin, "round": rnd,
+                          "score": rec.get("score"), **rec.get("race", race_info)})
         curve.append({"design": s.id, "calls": rec["spent_calls"], "tokens": rec["spent_tokens"],
-                      "score": point["score"], "best": value_of(best, "accuracy") if best else None,
+                      "score": point["score"] if full else None,
+                      "best": value_of(best, "accuracy") if best else None,
                       "best_value": value_of(best, objective, lam) if best else None,
-                      "origin": c.origin})
+                      "origin": c.origin, "n": n})
         store.set_summary(run_id, {"best": scored_dict(best, objective, lam) if best else None,
-                                   "evaluated": len(history), "spent_calls": calls, "spent_tokens": tokens})
-        return s if summary.complete else None
+                                   "evaluated": len(history), "screened": len(screened),
+                                   "spent_calls": calls, "spent_tokens": spent_tokens})
+        return s if complete else None
+
+    async def evaluate(c: Candidate, role: str, rnd: int) -> Scored | None:
+        """Validation result of ``c`` on the whole of ``val``; None when the budget ran out before it was complete."""
+        collected = []
+        summary = await evaluator.evaluate(c.spec, val, "val", run_id, on_result=collected.append, role=role)
+        by_id = {r.example_id: r for r in collected}
+        return record(c, rnd, [by_id[e.id] for e in val if e.id in by_id], summary.complete)
+
+    racer = None
+    if race is not None:
+        from agentarch.search.race import Race
+
+        def left() -> tuple:
+            if meter is None:
+                return None, None
+            b, used = meter.budget, meter.used
+            return (None if b.calls is None else max(0, b.calls - used.calls),
+                    None if b.tokens is None else max(0, b.tokens - used.tokens))
+
+        async def measure(lane, exs, more_calls, more_tokens) -> bool:
+            collected = []
+            saved = meter.budget if meter is not None else None
+            capped = False
+            if meter is not None:
+                b, used, upd = meter.budget, meter.used, {}
+                if more_calls is not None and (b.calls is None or used.calls + more_calls < b.calls):
+                    upd["calls"] = used.calls + more_calls
+                if more_tokens is not None and (b.tokens is None or used.tokens + more_tokens < b.tokens):
+                    upd["tokens"] = used.tokens + more_tokens
+                if upd:
+                    meter.budget, capped = b.model_copy(update=upd), True
+            before = (meter.used.calls, meter.used.tokens) if meter is not None else (0, 0)
+            try:
+                summary = await evaluator.evaluate(lane.candidate.spec, exs, "val", run_id,
+                                                   on_result=collected.append, role=lane.role)
+            finally:
+                if meter is not None:
+                    meter.budget = saved
+            if meter is not None:
+                lane.calls_sent += meter.used.calls - before[0]
+                lane.tokens_sent += meter.used.tokens - before[1]
+            by_id = {**lane.results, **{r.example_id: r for r in collected}}
+            prefix = {}
+            for e in exs:  # the measured prefix: a result past a gap is stored but not counted
+                if e.id not in by_id:
+                    break
+                prefix[e.id] = by_id[e.id]
+            lane.results, lane.n, lane.summary = prefix, len(prefix), summary
+            return summary.complete or capped
+
+        def rivals() -> list:
+            if not history:
+                return []
+            pool = pareto_front(history) if objective == "pareto" else [best]
+            return [(s.id, per_example[s.id], s.tokens) for s in pool if s.id in per_example]
+
+        racer = Race(race, val, objective, lam, measure, rivals, left)
+
+    def lane_begin(lane) -> None:
+        c = lane.candidate
+        racer.start(lane)
+        data = {"design": c.spec.id, "label": c.spec.label(), "origin": c.origin, "parent": c.parent,
+                "note": c.note[:500], "round": lane.round, "spec": c.spec.to_dict(),
+                "cap_calls": lane.cap_calls, "cap_tokens": lane.cap_tokens}
+        rec = emit("proposal", data, c.spec.id)
+        if rec.get("replayed") and "cap_calls" in rec:  # the caps and steps the first run took, replayed
+            ended = seen_events.get(("evaluated", c.spec.id), {}).get("race")
+            racer.start(lane, rec, ended)
+
+    def lane_screened(lane) -> None:
+        calls, tokens = spent()
+        emit("screened", {"design": lane.id, "label": lane.candidate.spec.label(), "n": lane.n,
+                          "score": lane.value("accuracy", 0.0), "round": lane.round,
+                          "calls_sent": lane.calls_sent, "spent_calls": calls, "spent_tokens": tokens}, lane.id)
+
+    def lane_finish(lane) -> None:
+        ordered = [lane.results[e.id] for e in val[:lane.n]]
+        record(lane.candidate, lane.round, ordered, lane.outcome != "budget", lane.info(len(val), race))
+
+    async def run_batch(cands: list[Candidate], role_of, rnd: int) -> bool:
+        """Measure a batch (raced, or each on the whole of val); False when the budget ran out."""
+        if racer is None:
+            for c in cands:
+                emit("proposal", {"design": c.spec.id, "label": c.spec.label(), "origin": c.origin,
+                                  "parent": c.parent, "note": c.note[:500], "round": rnd,
+                                  "spec": c.spec.to_dict()}, c.spec.id)
+                if await evaluate(c, role_of(c), rnd) is None:
+                    return False
+            return True
+        from agentarch.search.race import Lane
+
+        lanes = [Lane(c, role_of(c), rnd) for c in cands]
+        return await racer.run(lanes, lane_begin, lane_screened, lane_finish)
 
     stop = ""
-    # -- baselines ------------------------------------------------------------------------------
+    # -- baselines (and, when racing, one design of every block family) -------------------------
+    first: list[Candidate] = []
     for name, spec in baselines.items():
         baseline_ids[name] = spec.id
-        if spec.id in evaluated:
-            continue
-        c = Candidate(spec, origin="baseline", note=name)
-        emit("proposal", {"design": spec.id, "label": spec.label(), "origin": "baseline", "note": name,
-                          "round": 0, "spec": spec.to_dict()}, spec.id)
-        if await evaluate(c, "baseline", 0) is None:
-            stop = "budget"
-            break
+        if spec.id not in evaluated and all(c.spec.id != spec.id for c in first):
+            first.append(Candidate(spec, origin="baseline", note=name))
+    if race is not None and race.coverage:
+        first = await _with_coverage(first, optimizer)
+    if not await run_batch(first, lambda c: "baseline" if c.origin == "baseline" else "candidate", 0):
+        stop = "budget"
 
     if before_search is not None and not stop:
         await before_search()
@@ -241,7 +391,7 @@ async def run_search(task, optimizer: Optimizer, evaluator, store: Store, run_id
         rnd += 1
         before = value_of(best, objective, lam) if best else float("-inf")
         try:
-            cands = await optimizer.propose(list(history))
+            cands = await optimizer.propose(list(seen))
         except BudgetExceeded:
             stop = "budget"
             break
@@ -257,26 +407,22 @@ async def run_search(task, optimizer: Optimizer, evaluator, store: Store, run_id
                 stop = "exhausted"
             continue
         empty = 0
-        for c in fresh:
-            emit("proposal", {"design": c.spec.id, "label": c.spec.label(), "origin": c.origin,
-                              "parent": c.parent, "note": c.note[:500], "round": rnd, "spec": c.spec.to_dict()},
-                 c.spec.id)
-            if await evaluate(c, "candidate", rnd) is None:
-                stop = "budget"
-                break
-        if stop:
+        if not await run_batch(fresh, lambda c: "candidate", rnd):
+            stop = "budget"
             break
         after = value_of(best, objective, lam) if best else float("-inf")
         since_better = 0 if after > before else since_better + 1
         if since_better >= patience:
             stop = "patience"
-        elif optimizer.converged(list(history)):
+        elif optimizer.converged(list(seen)):
             stop = "converged"
 
     calls, tokens = spent()
     result = SearchResult(run_id, history, best, stop, baseline_ids, curve,
-                          {"calls": calls, "tokens": tokens, "rounds": rnd})
-    emit("stopped", {"reason": stop, "rounds": rnd, "evaluated": len(history), "spent_calls": calls,
+                          {"calls": calls, "tokens": tokens, "rounds": rnd}, screened=screened,
+                          race=race_summary(race, raced, len(val)))
+    emit("stopped", {"reason": stop, "rounds": rnd, "evaluated": len(history), "screened": len(screened),
+                     "spent_calls": calls,
                      "spent_tokens": tokens, "best": scored_dict(best, objective, lam) if best else None})
 
     # -- promotion to the held-out test split ---------------------------------------------------
@@ -294,7 +440,7 @@ async def run_search(task, optimizer: Optimizer, evaluator, store: Store, run_id
     summary = {"best": scored_dict(best, objective, lam) if best else None, "stop_reason": stop,
                "evaluated": len(history), "spent_calls": calls, "spent_tokens": tokens,
                "pareto": [s.id for s in pareto_front(history)],
-               "report": result.report}
+               "race": result.race, "report": result.report}
     store.finish_run(run_id, "done", summary)
     if on_event:
         on_event("done", {"reason": stop})

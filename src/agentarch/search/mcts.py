@@ -179,6 +179,7 @@ class WorkflowMCTS(Optimizer):
                     s.candidate.spec.block != "code_agent"])
         if not pool:
             return DesignSpec(block="cot")
+        pool = [s for s in pool if not s.partial] or pool  # a design racing stopped early is a poor root
         return max(pool, key=lambda s: (s.score, -history.index(s))).candidate.spec
 
     def tree(self, history: list[Scored]) -> tuple[DesignSpec, list[Scored]]:
@@ -208,7 +209,7 @@ class WorkflowMCTS(Optimizer):
         if not nodes:
             return []
         k = max(1, int(self.opts["top_k"]))
-        rest = sorted(nodes[1:], key=lambda s: -s.score)[: k - 1]
+        rest = sorted(nodes[1:], key=lambda s: (s.partial, -s.score))[: k - 1]  # fully measured first
         return [nodes[0]] + rest
 
     # ----------------------------------------------------------------- expansion
@@ -218,7 +219,8 @@ class WorkflowMCTS(Optimizer):
             "You improve a workflow (a design made of building blocks) for a task.",
             f"Task: {_short(self.env.task_description or 'answer the question correctly', 300)}",
             "",
-            f"Current workflow, validation score {node.score:.2f} (95% CI {node.low:.2f}-{node.high:.2f}):",
+            f"Current workflow, validation score {node.score:.2f} (95% CI {node.low:.2f}-{node.high:.2f})"
+            + (f" on only {node.n} examples (stopped early by racing):" if node.partial else ":"),
             spec.to_json(),
             f"What it does: {_short(describe_design(spec), 400)}",
         ]

@@ -195,6 +195,8 @@ def _entry_name(s: Scored) -> str:
 def render_entry(i: int, s: Scored, with_code: bool, code_lines: int = 24) -> str:
     spec = s.candidate.spec
     score = f"score {s.score:.2f} (95% CI {s.low:.2f}-{s.high:.2f})"
+    if s.partial:
+        score += f", only {s.n} validation examples: stopped early by racing"
     if spec.block != "code_agent":
         return f"{i}. [{score}] {describe_design(spec)}"
     head = f"{i}. [{score}] {_entry_name(s)} (generated code)"

@@ -26,6 +26,7 @@ def build_report(result: SearchResult, config: dict, objective: str = "accuracy"
         "curve": result.curve,
         "noise": result.noise or {"measured": False, "reason": "no promotion to test was run"},
         "promotion": result.report,
+        "racing": result.race or {"enabled": False},
     }
 
 

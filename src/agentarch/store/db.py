@@ -12,9 +12,37 @@ import time
 from pathlib import Path
 from typing import Any, Iterable
 
-from agentarch.errors import ConfigError
+from agentarch.errors import ConfigError, StoreFull
 from agentarch.store.access import check_writable, connect_readonly, explain_open_error
 from agentarch.store.schema import SCHEMA, drop_untrusted_results
+
+
+def _is_full(exc: sqlite3.Error) -> bool:
+    return "database or disk is full" in str(exc) or getattr(exc, "sqlite_errorname", "") == "SQLITE_FULL"
+
+
+class _Connection(sqlite3.Connection):
+    """A connection that turns SQLite's "database or disk is full" into ``StoreFull`` naming the
+    file, wherever the write happens (cache, results, runs)."""
+
+    store_path = "agentarch.db"
+
+    def execute(self, *args, **kwargs):
+        try:
+            return super().execute(*args, **kwargs)
+        except sqlite3.OperationalError as exc:
+            if _is_full(exc):
+                raise StoreFull(f"{self.store_path}: database or disk is full; what is stored is intact. "
+                                "Free some space and rerun the same command to resume") from None
+            raise
+
+    def executescript(self, *args, **kwargs):
+        try:
+            return super().executescript(*args, **kwargs)
+        except sqlite3.OperationalError as exc:
+            if _is_full(exc):
+                raise StoreFull(f"{self.store_path}: database or disk is full; free some space and rerun") from None
+            raise
 
 
 class Store:
@@ -29,7 +57,9 @@ class Store:
             return
         check_writable(self.path)
         try:
-            self.db = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
+            self.db = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False,
+                                      factory=_Connection)
+            self.db.store_path = str(self.path)
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.execute("PRAGMA busy_timeout=10000")
@@ -76,6 +106,21 @@ class Store:
         self.db.execute("UPDATE runs SET status=?, updated=?, summary=? WHERE id=?",
                         (status, time.time(), json.dumps(summary) if summary is not None else None, run_id))
         self.event(run_id, status, {})
+
+    def end_run(self, run_id: str, status: str, reason: str) -> None:
+        """Mark a run that did not finish (``failed``, ``interrupted``) and record why (an event);
+        its summary so far is kept, and rerunning the same command resumes it. On a full disk the
+        status alone is written when the reason does not fit."""
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+            cur = self.db.execute("UPDATE runs SET status=?, updated=? WHERE id=?", (status, time.time(), run_id))
+            if cur.rowcount:
+                self.event(run_id, status, {"reason": reason})
+            self.db.execute("COMMIT")
+        except StoreFull:
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
+            self.db.execute("UPDATE runs SET status=?, updated=? WHERE id=?", (status, time.time(), run_id))
 
     def set_summary(self, run_id: str, summary: Any) -> None:
         """Replace a running run's summary (e.g. a search's best-so-far) without changing its status."""

@@ -1,0 +1,29 @@
+"""The racing table ``agentarch search`` prints: how many designs were screened, how many reached
+the whole validation split, and the model calls sent for each (``search.loop.race_summary``)."""
+
+from __future__ import annotations
+
+from rich.table import Table
+
+SHOWN = 12  # designs listed one per row (those that reached full validation first); the rest summed up
+
+
+def race_table(race: dict) -> Table:
+    designs = race.get("designs", [])
+    table = Table(title=f"racing: {race['screened']} designs screened (rungs {','.join(map(str, race['rungs']))} "
+                        f"of {race['val']} validation examples), {race['reached_full']} reached full validation",
+                  caption=f"calls sent: {race['calls_full']} on designs that reached full validation, "
+                          f"{race['calls_stopped']} on designs stopped early "
+                          f"({race['dropped']} dropped as worse or no better, {race['cut']} cut by their budget share)")
+    for col, j in [("design", "left"), ("kind", "left"), ("outcome", "left"), ("examples", "right"),
+                   ("val", "right"), ("calls sent", "right")]:
+        table.add_column(col, justify=j)
+    order = sorted(designs, key=lambda d: (d["outcome"] != "full", -(d.get("calls_sent") or 0)))
+    for d in order[:SHOWN]:
+        score = "-" if d.get("score") is None else f"{d['score']:.3f}"
+        table.add_row(d["label"][:60], d["origin"], d["outcome"], f"{d['n']}/{d['of']}", score, str(d["calls_sent"]))
+    rest = order[SHOWN:]
+    if rest:
+        table.add_row(f"... {len(rest)} more (all in report.json)", "", "", "", "",
+                      str(sum(d["calls_sent"] for d in rest)))
+    return table
