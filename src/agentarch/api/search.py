@@ -149,6 +149,7 @@ class SearchPlan:
     patience: int
     top_k: int
     race: Any = None  # search.race.RaceConfig, or None: every design measured on all of validation
+    proposals: Optional[dict] = None  # prepare_space arguments: demos, instructions, meta, meta_meter, max_tries
 
     @property
     def stack(self):
@@ -160,13 +161,21 @@ class SearchPlan:
         from agentarch.search.loop import run_search
         from agentarch.search.report import build_report, write_run_folder
 
+        before_search = None
+        if self.proposals:
+            from agentarch.search.proposals import prepare_space
+
+            async def before_search():
+                return await prepare_space(self.optimizer.env.options["space"], self.evaluator, self.store,
+                                           self.run_id, self.train, task_description=self.task.description,
+                                           on_event=on_event, **self.proposals)
         try:
             result = await run_search(self.task, self.optimizer, self.evaluator, self.store, self.run_id,
                                       val=self.val, test=self.test, baselines=self.baselines,
                                       objective=self.objective, lam=self.lam, max_rounds=self.rounds,
                                       patience=self.patience, on_event=on_event,
                                       test_evaluator=self.test_evaluator, top_k=self.top_k, config=self.config,
-                                      race=self.race)
+                                      race=self.race, before_search=before_search)
         finally:
             await self.aclose()
         stats = dict(getattr(self.optimizer, "stats", {}) or {})
@@ -195,7 +204,8 @@ def plan_search(task: Any, optimizer: str = DEFAULTS["optimizer"], budget: Any =
                 seed: int = DEFAULTS["seed"], optimizer_options: Optional[dict] = None,
                 meta_model: Any = None, test_budget: Any = None, concurrency: int = DEFAULTS["concurrency"],
                 input_field: Optional[str] = None, target_field: Optional[str] = None,
-                metric: Optional[str] = None, race: Any = True) -> SearchPlan:
+                metric: Optional[str] = None, race: Any = True, bootstrap_demos: Optional[int] = None,
+                propose_instructions: Optional[int] = None) -> SearchPlan:
     """Build a search (see ``asearch`` for the arguments) without running it. Every user mistake
     — unknown optimizer, bad option, unknown block or baseline, empty split — fails here, before
     a model is loaded."""
@@ -203,6 +213,7 @@ def plan_search(task: Any, optimizer: str = DEFAULTS["optimizer"], budget: Any =
     from agentarch.runtime.evaluator import Evaluator
     from agentarch.search.base import SearchEnv
     from agentarch.search.pareto import check_objective
+    from agentarch.search.proposals import proposal_counts, tries_for
     from agentarch.search.registry import check_options, optimizer_class
     from agentarch.search.space import Space
     from agentarch.store.db import Store
@@ -215,6 +226,7 @@ def plan_search(task: Any, optimizer: str = DEFAULTS["optimizer"], budget: Any =
     if only and "blocks" in cls.Options.model_fields:
         given.setdefault("blocks", only)  # mcts edits only with these blocks
     options = check_options(optimizer, given)
+    n_demos, n_instructions = proposal_counts(optimizer, bootstrap_demos, propose_instructions)
     base_specs = _baselines(baselines)
     the_task = as_task(task, input_field, target_field, metric)
     the_model = as_model(model)
@@ -237,6 +249,7 @@ def plan_search(task: Any, optimizer: str = DEFAULTS["optimizer"], budget: Any =
               "batch": getattr(options, "batch", DEFAULTS["batch"]),
               "population": getattr(options, "population", DEFAULTS["population"]),
               "val": [e.id for e in val][:3] + [len(val)], "test": len(test), "top_k": top_k,
+              "bootstrap_demos": n_demos, "propose_instructions": n_instructions,
               "identity": run_fingerprint(the_task, [*val, *test])}
     if search_budget.dollars is not None:
         config["budget_dollars"] = search_budget.dollars
@@ -266,9 +279,20 @@ def plan_search(task: Any, optimizer: str = DEFAULTS["optimizer"], budget: Any =
 
         env.options["smoke_context"] = lambda: Context(model=stack.model, extract=the_task.metric.extract,
                                                        run_code=run_code, run_agent=run_agent)
+    proposals = None
+    if space is not None and (n_demos or n_instructions):
+        # Demos and instructions found before the search (search/proposals.py); instructions are
+        # written by meta_model when given (its own stack), else paid from the search budget.
+        if n_instructions and meta is not None:
+            meta_stack = meta.stack(store, None)
+        writer = meta_stack or stack
+        proposals = {"demos": n_demos, "instructions": n_instructions,
+                     "meta": Context(model=writer.model, max_tokens=256), "meta_meter": writer.meter,
+                     "max_tries": tries_for(n_demos, n_instructions, search_budget.calls)}
     opt = cls(env, options)
     return SearchPlan(the_task, optimizer, opt, config, run_id, resumed, store, val, test, parts.train, base_specs,
-                      evaluator, test_evaluator, meta_stack, objective, lam, rounds, patience, top_k, race_cfg)
+                      evaluator, test_evaluator, meta_stack, objective, lam, rounds, patience, top_k, race_cfg,
+                      proposals)
 
 
 async def asearch(task: Any, optimizer: str = DEFAULTS["optimizer"], budget: Any = None, *, model: Any = None,
@@ -279,7 +303,8 @@ async def asearch(task: Any, optimizer: str = DEFAULTS["optimizer"], budget: Any
                   test_limit: Optional[int] = None, seed: int = DEFAULTS["seed"],
                   optimizer_options: Optional[dict] = None, meta_model: Any = None, test_budget: Any = None,
                   concurrency: int = DEFAULTS["concurrency"], out: Any = None,
-                  on_event: Optional[EventFn] = None, race: Any = True) -> SearchRun:
+                  on_event: Optional[EventFn] = None, race: Any = True, bootstrap_demos: Optional[int] = None,
+                  propose_instructions: Optional[int] = None) -> SearchRun:
     """Search designs for ``task`` with ``optimizer`` (evolve, tpe, random, meta, mcts), selecting on
     the validation split, then re-measure the best ones and the best baseline on the untouched
     test split. ``budget`` caps the search (an int is model calls; or ``{"calls", "tokens",
@@ -287,14 +312,19 @@ async def asearch(task: Any, optimizer: str = DEFAULTS["optimizer"], budget: Any
     optimizer's typed options (e.g. ``{"top_k": 4, "lam": 0.3}`` for mcts), validated with a
     one-line error; ``blocks`` restricts the typed space (evolve, tpe, random) and the blocks mcts
     edits with (its root is still the best baseline); ``meta_model`` writes designs
-    for meta/mcts (default: ``model``). Rerunning the same search resumes from ``db``. ``out``
+    for meta/mcts (default: ``model``) and proposes instructions for evolve/tpe/random. Before an
+    evolve/tpe/random search, ``bootstrap_demos`` few-shot demos (default 8) are bootstrapped from
+    the model's own correct chain-of-thought on training examples and ``propose_instructions``
+    instructions (default 3) are proposed from its wrong answers (``search/proposals.py``; 0 turns
+    either off). Rerunning the same search resumes from ``db``. ``out``
     also writes ``out/<run_id>/report.json`` and ``anytime.png``; ``on_event(kind, data)`` sees
     every event. ``race`` (default on) races designs on growing validation batches
     (``search/race.py``: True, False, rungs like "8,20", a ``RaceConfig`` or a dict of its fields)."""
     plan = plan_search(task, optimizer, budget, model=model, db=db, baselines=baselines, blocks=blocks,
                        rounds=rounds, patience=patience, objective=objective, lam=lam, top_k=top_k,
                        val_limit=val_limit, test_limit=test_limit, seed=seed, optimizer_options=optimizer_options,
-                       meta_model=meta_model, test_budget=test_budget, concurrency=concurrency, race=race)
+                       meta_model=meta_model, test_budget=test_budget, concurrency=concurrency, race=race,
+                       bootstrap_demos=bootstrap_demos, propose_instructions=propose_instructions)
     try:
         return await plan.run(on_event, out)
     finally:
@@ -308,13 +338,15 @@ def search(task: Any, optimizer: str = DEFAULTS["optimizer"], budget: Any = None
            top_k: int = DEFAULTS["top_k"], val_limit: Optional[int] = None, test_limit: Optional[int] = None,
            seed: int = DEFAULTS["seed"], optimizer_options: Optional[dict] = None, meta_model: Any = None,
            test_budget: Any = None, concurrency: int = DEFAULTS["concurrency"], out: Any = None,
-           on_event: Optional[EventFn] = None, race: Any = True) -> SearchRun:
+           on_event: Optional[EventFn] = None, race: Any = True, bootstrap_demos: Optional[int] = None,
+           propose_instructions: Optional[int] = None) -> SearchRun:
     """The synchronous twin of ``asearch`` (same arguments); works inside a notebook's loop too."""
     return run_sync(asearch(task, optimizer, budget, model=model, db=db, baselines=baselines, blocks=blocks,
                             rounds=rounds, patience=patience, objective=objective, lam=lam, top_k=top_k,
                             val_limit=val_limit, test_limit=test_limit, seed=seed,
                             optimizer_options=optimizer_options, meta_model=meta_model, test_budget=test_budget,
-                            concurrency=concurrency, out=out, on_event=on_event, race=race))
+                            concurrency=concurrency, out=out, on_event=on_event, race=race,
+                            bootstrap_demos=bootstrap_demos, propose_instructions=propose_instructions))
 
 
 __all__ = ["Model", "SearchPlan", "SearchRun", "asearch", "plan_search", "search"]

@@ -1,4 +1,7 @@
-"""Direct answer: ask once, no reasoning. The floor every design is compared against."""
+"""Direct answer: ask once, no reasoning. The floor every design is compared against.
+
+``instruction`` (empty by default: the prompt is then exactly the plain one) is put before the
+request for the answer; the search fills it with instructions proposed from failures."""
 
 from pydantic import Field
 
@@ -10,6 +13,7 @@ from agentarch.blocks.registry import register
 
 class DirectParams(Params):
     max_tokens: int = Field(64, ge=1)
+    instruction: str = ""
 
 
 @register
@@ -20,5 +24,7 @@ class Direct(Block):
     Params = DirectParams
 
     async def forward(self, question: str, ctx: Context) -> str:
-        prompt = f"Question: {question}\n\nGive only the final answer, no explanation. {answer_line(ctx.answer_format)}"
+        lead = f"{self.params.instruction.strip()} " if self.params.instruction.strip() else ""
+        prompt = (f"Question: {question}\n\n{lead}Give only the final answer, no explanation. "
+                  f"{answer_line(ctx.answer_format)}")
         return await ctx.ask(prompt, temperature=0.0, max_tokens=self.params.max_tokens, block=self.name)

@@ -47,8 +47,16 @@ def search_cmd(
                               "(drop the clearly worse early); --no-race measures each on all of validation."),
     rungs: str = typer.Option(",".join(map(str, RUNGS)), "--rungs",
                               help="Racing: validation examples at each screening rung, growing (e.g. 8,20)."),
-    meta_model: Optional[str] = typer.Option(None, "--meta-model", help="meta/mcts: the model that writes designs (default: --model)."),
-    meta_base_url: Optional[str] = typer.Option(None, "--meta-base-url", help="meta/mcts: server of --meta-model."),
+    meta_model: Optional[str] = typer.Option(None, "--meta-model", help="meta/mcts: the model that writes designs; evolve/tpe/random: the model that proposes instructions (default: --model)."),
+    meta_base_url: Optional[str] = typer.Option(None, "--meta-base-url", help="Server of --meta-model."),
+    bootstrap_demos: Optional[int] = typer.Option(
+        None, "--bootstrap-demos",
+        help="evolve/tpe/random: few-shot demos bootstrapped from the model's own correct chain-of-thought on "
+             "training examples, before the search (default 8; 0: labeled training pairs instead)."),
+    propose_instructions: Optional[int] = typer.Option(
+        None, "--propose-instructions",
+        help="evolve/tpe/random: instructions the meta model proposes from training questions answered wrongly, "
+             "searched as values of cot's and direct's instruction (default 3; 0: none)."),
     option: List[str] = typer.Option([], "--option", help="An optimizer option KEY=VALUE (repeatable), e.g. "
                                      "--option top_k=4 for mcts; values are read as JSON when they can be. "
                                      "Unknown keys list the known ones."),
@@ -71,6 +79,12 @@ def search_cmd(
 
       agentarch search --task data.jsonl --optimizer meta --meta-model gpt-4o-mini --meta-base-url https://api.openai.com/v1
 
+      agentarch search --task word_problems --bootstrap-demos 8 --propose-instructions 3 --budget-calls 200
+
+    Before a typed-space search (evolve, tpe, random) the model's own correct chain-of-thought on
+    training examples becomes few-shot demos, and instructions proposed from its wrong answers become
+    values of the instruction parameters; both are paid from --budget-calls once per run.
+
     Validation selects, test (never seen by the search) reports. Rerunning the same command resumes:
     evaluations come from --db, proposals replay from the seed.
     """
@@ -85,14 +99,15 @@ def search_cmd(
     options = {k: v for k, v in (("batch", batch), ("population", population)) if k in fields}
     options.update(parse_options(option))
     meta = (cli_model(meta_model or model, meta_base_url, api_key_env, parallel)
-            if optimizer in ("meta", "mcts") and (meta_model or meta_base_url) else None)
+            if meta_model or meta_base_url else None)
     the_task = load_task(task, input_field, target_field, metric)  # with a download bar for bigbench:NAME
     plan = plan_search(the_task, optimizer, budget(budget_calls, budget_tokens, None, budget_seconds),
                        model=cli_model(model, base_url, api_key_env, parallel), db=db, baselines=baselines,
                        blocks=blocks, rounds=rounds, patience=patience, objective=objective, lam=lam, top_k=top_k,
                        val_limit=val_limit, test_limit=test_limit, seed=seed, optimizer_options=options,
                        meta_model=meta, test_budget=budget(test_budget_calls, None, None, None),
-                       concurrency=concurrency, race=race_cfg)
+                       concurrency=concurrency, race=race_cfg, bootstrap_demos=bootstrap_demos,
+                       propose_instructions=propose_instructions)
     stack, test_stack = plan.evaluator.stack, plan.test_evaluator.stack
     err.print(f"run {plan.run_id}{' (resuming)' if plan.resumed else ''}: {optimizer} on '{plan.task.name}' "
               f"(val {len(plan.val)}, test {len(plan.test)}, train {len(plan.train)}) with {stack.id}"
@@ -123,6 +138,18 @@ def search_cmd(
         err.print("[yellow]The test budget ran out before every promoted design was measured.[/]")
 
 
+def proposals_line(data: dict) -> str:
+    """What was found before the search: demos kept (and why others were dropped), instructions
+    kept, calls sent (``search/proposals.py``)."""
+    tag = " (replayed)" if data.get("replayed") else ""
+    dropped = ", ".join(f"{n} {why}" for why, n in sorted(data.get("dropped", {}).items()))
+    rejected = len(data.get("rejected", []))
+    return (f"  proposals{tag}: {len(data['demos'])} demos kept from {data.get('correct', 0)} correct of "
+            f"{data.get('tried', 0)} training examples{f' (dropped: {dropped})' if dropped else ''}; "
+            f"{len(data['instructions'])} instructions kept{f', {rejected} rejected' if rejected else ''}; "
+            f"{data.get('calls_sent', 0)} calls sent")
+
+
 async def _run(plan, budget_calls, out):
     """``plan.run`` with a progress bar and one line per evaluated design."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -146,6 +173,8 @@ async def _run(plan, budget_calls, out):
                     f"tok/ex {data['tokens']:.0f}", highlight=False)
                 progress.update(bar, completed=data.get("spent_calls", 0),
                                 description=f"best {best.get('score', 0):.3f} {escape(best.get('label', '')[:40])}")
+            elif kind == "proposals":
+                progress.console.print(proposals_line(data), highlight=False)
             elif kind == "stopped":
                 progress.console.print(f"  search stopped: {data['reason']}")
             elif kind == "promotion":

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Awaitable, Callable
 
 from agentarch.blocks.spec import DesignSpec
 from agentarch.errors import BudgetExceeded
@@ -151,7 +151,8 @@ async def run_search(task, optimizer: Optimizer, evaluator, store: Store, run_id
                      max_rounds: int = DEFAULTS["max_rounds"], patience: int = DEFAULTS["patience"],
                      on_event: EventFn | None = None, lam: float = DEFAULT_LAMBDA,
                      test_evaluator=None, top_k: int = DEFAULTS["top_k"], promote: bool = True,
-                     config: dict | None = None, race: RaceConfig | None = None) -> SearchResult:
+                     config: dict | None = None, race: RaceConfig | None = None,
+                     before_search: Callable[[], Awaitable[object]] | None = None) -> SearchResult:
     """Search designs for ``task`` with ``optimizer``, selecting on ``val``; then promote the top
     designs (top-k by the objective, the validation Pareto front, the best baseline) to ``test``,
     measured with ``test_evaluator`` (default: ``evaluator``) so the search budget cannot starve it.
@@ -159,6 +160,8 @@ async def run_search(task, optimizer: Optimizer, evaluator, store: Store, run_id
     ``on_event(kind, data)`` sees every event as it happens (``proposal``, ``evaluated``,
     ``stopped``, ``noise``, ``promotion``, ``promoted``, ``done``); ``replayed`` is true in data for events a
     resumed run had already recorded. The run is created (or resumed) in ``store`` under ``run_id``.
+    ``before_search()`` is awaited after the baselines, before the optimizer's first proposal
+    (bootstrapped demos and proposed instructions, ``search/proposals.py``); its calls count as spent.
 
     ``race`` (a ``search.race.RaceConfig``) races every batch -- the baselines with one design of
     every block family first, then each round's proposals -- on growing prefixes of ``val``
@@ -373,6 +376,9 @@ async def run_search(task, optimizer: Optimizer, evaluator, store: Store, run_id
         first = await _with_coverage(first, optimizer)
     if not await run_batch(first, lambda c: "baseline" if c.origin == "baseline" else "candidate", 0):
         stop = "budget"
+
+    if before_search is not None and not stop:
+        await before_search()
 
     # -- propose -> evaluate -> record ----------------------------------------------------------
     rnd = 0

@@ -8,7 +8,11 @@ derived from its ``Params`` fields, and the operators evolutionary search needs:
 ``random_spec``, ``mutate`` (change a parameter, swap a child or a block, wrap in
 self-consistency / refine / few-shot, unwrap) and ``crossover``. Every operator is a pure
 function of its inputs and the ``random.Random`` it is given, so a seeded search replays exactly.
-Few-shot demos are drawn from the training split (LabeledFewShot in DSPy, Khattab et al., 2024).
+Few-shot demos are drawn from the training split (LabeledFewShot in DSPy, Khattab et al., 2024),
+or, once ``use_demo_sets`` is given bootstrapped traces (``search/demos.py``), the few-shot block's
+``demos`` parameter takes whole demo sets as its values like any other parameter. Proposed
+instructions (``search/instructions.py``) join the values of every ``instruction`` parameter
+(``add_instructions``).
 Also the flattened, conditional parameterization TPE asks over (``spec_from_trial``).
 """
 
@@ -17,7 +21,7 @@ from __future__ import annotations
 import random
 import sys
 import typing
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Sequence
 
 from agentarch.blocks.spec import DesignSpec
@@ -33,6 +37,7 @@ FLOAT_STEP = 0.15  # thresholds in [0, 1]: default +- this
 TOKEN_SCALES = (0.67, 1.0, 1.33)  # max_tokens-like parameters: default times these, rounded to 32
 DEMO_COUNTS = (1, 2, 3)  # few-shot demos per design
 DEMO_POOL = 16  # demos come from the first N training examples (seeded order)
+INSTRUCTION_PARAM = "instruction"  # blocks with a str parameter of this name take proposed instructions
 FIXED_PARAMS = ("seed", "timeout", "source", "name", "policy", "routes", "rules", "default")
 OVERRIDES: dict[str, dict[str, tuple]] = {  # block -> param -> choices, instead of the derived ones
     "self_consistency": {"n": (3, 5, 7)},
@@ -182,8 +187,53 @@ class Space:
         return total
 
     def describe(self) -> dict:
-        return {n: {k: list(v) for k, v in b.params.items()} | ({"children": b.max_children} if b.composite else {})
-                for n, b in self.blocks.items()}
+        def values(k: str, v: tuple) -> list:
+            return [f"{len(s)} demos" for s in v] if k == "demos" else list(v)
+
+        return {n: {k: values(k, v) for k, v in b.params.items()}
+                | ({"children": b.max_children} if b.composite else {}) for n, b in self.blocks.items()}
+
+    # -- values found before the search (bootstrapped demos, proposed instructions) ---------
+    def instruction_blocks(self) -> list[str]:
+        """The blocks in the space that take an instruction (a str ``instruction`` parameter)."""
+        from agentarch.blocks.registry import get_block
+
+        out = []
+        for name in self.blocks:
+            f = get_block(name).Params.model_fields.get(INSTRUCTION_PARAM)
+            if f is not None and f.annotation is str:
+                out.append(name)
+        return out
+
+    def add_instructions(self, texts: Sequence[str]) -> list[str]:
+        """Make ``texts`` values of the ``instruction`` parameter of every block that takes one (after
+        its own choices, or its default); returns the blocks changed."""
+        changed: list[str] = []
+        if not texts:
+            return changed
+        for name in self.instruction_blocks():
+            b = self.blocks[name]
+            values = list(b.params.get(INSTRUCTION_PARAM, (b.defaults.get(INSTRUCTION_PARAM),)))
+            values += [t for t in texts if t not in values]
+            if len(values) > 1:
+                self.blocks[name] = replace(b, params={**b.params, INSTRUCTION_PARAM: tuple(values)})
+                changed.append(name)
+        return changed
+
+    def use_demo_sets(self, sets: Sequence[Sequence[Sequence[str]]]) -> bool:
+        """Make ``sets`` (each a list of [question, answer] demos) the values of the few-shot block's
+        ``demos`` parameter instead of labeled training pairs; False when ``fewshot`` is not in the
+        space or there are no sets."""
+        if "fewshot" not in self.blocks or not sets:
+            return False
+        b = self.blocks["fewshot"]
+        values = tuple(_json_native(s) for s in sets)
+        self.blocks["fewshot"] = replace(b, params={**b.params, "demos": values})
+        return True
+
+    def _labeled_demos(self, name: str) -> bool:
+        """True for the few-shot block while its demos are drawn pair by pair from ``demos``."""
+        return name == "fewshot" and "demos" not in self.blocks[name].params
 
     # -- building specs ---------------------------------------------------------------------
     def normalize(self, spec: DesignSpec) -> DesignSpec:
@@ -198,7 +248,7 @@ class Space:
     def random_params(self, name: str, rng: random.Random) -> dict:
         b = self.blocks[name]
         params = {p: rng.choice(ch) for p, ch in b.params.items()}
-        if name == "fewshot":
+        if self._labeled_demos(name):
             params["demos"] = self.random_demos(rng)
         return params
 
@@ -258,10 +308,10 @@ class Space:
                 return None
             path, node = rng.choice(cands)
             b = self.blocks[node.block]
-            keys = list(b.params) + (["demos"] if node.block == "fewshot" else [])
+            keys = list(b.params) + (["demos"] if self._labeled_demos(node.block) else [])
             key = rng.choice(keys)
             params = dict(node.params)
-            if key == "demos":
+            if key == "demos" and self._labeled_demos(node.block):
                 params["demos"] = self.random_demos(rng)
             else:
                 current = params.get(key, b.defaults.get(key))
@@ -358,7 +408,7 @@ class Space:
         params: dict = {}
         for p, ch in b.params.items():
             params[p] = ch[trial.suggest_categorical(f"{prefix}{name}.{p}", list(range(len(ch))))]
-        if name == "fewshot":
+        if self._labeled_demos(name):
             k = trial.suggest_categorical(f"{prefix}fewshot.k", [c for c in DEMO_COUNTS if c <= len(self.demos)])
             idx = sorted({trial.suggest_categorical(f"{prefix}fewshot.demo{i}", list(range(len(self.demos))))
                           for i in range(k)})
