@@ -1,5 +1,6 @@
 """Persistent call cache in the store. A hit costs nothing: it is neither sent nor counted against
-the budget. Identical requests in flight at once are sent only once."""
+the budget. Identical requests in flight at once are sent only once. Writes are batched off the hot
+path (``store/pending_calls.py`` states what a kill -9 can lose); closing the model commits them."""
 
 from __future__ import annotations
 
@@ -52,4 +53,5 @@ class CachedModel:
         return out
 
     async def aclose(self) -> None:
+        self.store.flush_calls()
         await self.inner.aclose()

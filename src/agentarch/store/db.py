@@ -1,7 +1,8 @@
 """``Store``: a thin, synchronous wrapper over one sqlite3 connection in WAL mode.
 
-Used from the event loop's thread only; every write is committed at once so a kill -9 loses at
-most the call in flight.
+Used from the event loop's thread only. Every write is committed at once, except the model-call
+cache's, which are batched (``store/pending_calls.py`` states what a kill -9 can lose: no call a
+stored result depends on).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any, Iterable
 
 from agentarch.errors import ConfigError, StoreFull
 from agentarch.store.access import check_writable, connect_readonly, explain_open_error
+from agentarch.store.pending_calls import PendingCalls
 from agentarch.store.schema import SCHEMA, drop_untrusted_results
 
 
@@ -36,6 +38,15 @@ class _Connection(sqlite3.Connection):
                                 "Free some space and rerun the same command to resume") from None
             raise
 
+    def executemany(self, *args, **kwargs):
+        try:
+            return super().executemany(*args, **kwargs)
+        except sqlite3.OperationalError as exc:
+            if _is_full(exc):
+                raise StoreFull(f"{self.store_path}: database or disk is full; what is stored is intact. "
+                                "Free some space and rerun the same command to resume") from None
+            raise
+
     def executescript(self, *args, **kwargs):
         try:
             return super().executescript(*args, **kwargs)
@@ -51,6 +62,7 @@ class Store:
         that only read it: never created, never written (``store/access.py``)."""
         self.path = Path(path)
         self.dropped_results = 0
+        self.pending: PendingCalls | None = None
         if readonly:
             self.db = connect_readonly(self.path)
             self.db.row_factory = sqlite3.Row
@@ -68,24 +80,37 @@ class Store:
         except sqlite3.DatabaseError as exc:
             raise explain_open_error(self.path, exc) from None
         self.db.row_factory = sqlite3.Row
+        self.pending = PendingCalls(self.db)
 
     def close(self) -> None:
+        if self.pending is not None:
+            self.pending.close()
         self.db.close()
 
     # -- model-call cache -------------------------------------------------------------------
-    def get_call(self, key: str) -> sqlite3.Row | None:
+    def get_call(self, key: str) -> sqlite3.Row | tuple | None:
+        """(text, prompt_tokens, completion_tokens, finish_reason) of a cached call, or None."""
+        if self.pending is not None:
+            row = self.pending.get(key)
+            if row is not None:
+                return row
         return self.db.execute(
             "SELECT text, prompt_tokens, completion_tokens, finish_reason FROM calls WHERE key=?", (key,)
         ).fetchone()
 
     def put_call(self, key: str, backend: str, model: str, request: str, text: str,
                  prompt_tokens: int, completion_tokens: int, finish_reason: str) -> None:
-        self.db.execute(
-            "INSERT OR REPLACE INTO calls VALUES (?,?,?,?,?,?,?,?,?)",
-            (key, backend, model, request, text, prompt_tokens, completion_tokens, finish_reason, time.time()),
-        )
+        """Cache one call: visible to ``get_call`` at once, committed in a batch (``pending_calls``)."""
+        self.pending.add((key, backend, model, request, text, prompt_tokens, completion_tokens, finish_reason,
+                          time.time()))
+
+    def flush_calls(self) -> None:
+        """Commit the cached calls not committed yet."""
+        if self.pending is not None:
+            self.pending.flush()
 
     def count_calls(self) -> int:
+        self.flush_calls()
         return self.db.execute("SELECT COUNT(*) FROM calls").fetchone()[0]
 
     # -- runs -------------------------------------------------------------------------------
@@ -164,7 +189,21 @@ class Store:
 
     def put_result(self, key: str, task: str, model: str, design_id: str, example_id: str, r: dict,
                    repeat: int = 0) -> None:
-        """Store one result under its identity ``key`` (``store.identity.result_key``)."""
+        """Store one result under its identity ``key`` (``store.identity.result_key``), in one
+        transaction with every model call cached so far: a stored result never lacks its calls."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.pending.write()
+            self._insert_result(key, task, model, design_id, example_id, r, repeat)
+            self.db.execute("COMMIT")
+        except BaseException:
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
+            raise
+        self.pending.committed()
+
+    def _insert_result(self, key: str, task: str, model: str, design_id: str, example_id: str, r: dict,
+                       repeat: int) -> None:
         self.db.execute(
             "INSERT OR REPLACE INTO results (key, task, model, design_id, example_id, repeat, answer, extracted, "
             "score, calls, prompt_tokens, completion_tokens, seconds, error, trace, notes, created) "
