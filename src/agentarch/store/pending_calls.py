@@ -32,9 +32,9 @@ INSERT = "INSERT OR REPLACE INTO calls VALUES (?,?,?,?,?,?,?,?,?)"
 class PendingCalls:
     """Rows of the ``calls`` table not committed yet, by key."""
 
-    def __init__(self, db: sqlite3.Connection, flush_seconds: float = FLUSH_SECONDS):
+    def __init__(self, db: sqlite3.Connection, flush_seconds: float | None = None):
         self.db = db
-        self.flush_seconds = flush_seconds
+        self.flush_seconds = FLUSH_SECONDS if flush_seconds is None else flush_seconds
         self.rows: dict[str, tuple] = {}
         self._timer: asyncio.TimerHandle | None = None
         self._guarded: weakref.WeakSet = weakref.WeakSet()
