@@ -66,6 +66,7 @@ class Store:
         if readonly:
             self.db = connect_readonly(self.path)
             self.db.row_factory = sqlite3.Row
+            self._call_lookup = self.db.cursor()
             return
         check_writable(self.path)
         try:
@@ -81,6 +82,7 @@ class Store:
             raise explain_open_error(self.path, exc) from None
         self.db.row_factory = sqlite3.Row
         self.pending = PendingCalls(self.db)
+        self._call_lookup = self.db.cursor()  # reused: the cache's lookup is on every call's path
 
     def close(self) -> None:
         if self.pending is not None:
@@ -94,7 +96,7 @@ class Store:
             row = self.pending.get(key)
             if row is not None:
                 return row
-        return self.db.execute(
+        return self._call_lookup.execute(
             "SELECT text, prompt_tokens, completion_tokens, finish_reason FROM calls WHERE key=?", (key,)
         ).fetchone()
 
