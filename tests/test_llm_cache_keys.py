@@ -43,3 +43,12 @@ def test_key_and_stored_request_match_their_definition(request_):
 def test_keys_differ_when_anything_that_changes_the_answer_differs():
     keys = {r.key("openai", "m") for r in REQUESTS} | {REQUESTS[0].key("openai", "other")}
     assert len(keys) == len(REQUESTS) + 1
+
+
+def test_unusual_numbers_are_encoded_as_json_would():
+    for r in (Request(messages=[{"role": "user", "content": "n"}], temperature=True, max_tokens=True),
+              Request(messages=[{"role": "user", "content": "n"}], temperature=float("inf"), sample=2),
+              Request(messages=[{"role": "user", "content": "n"}], temperature=1e-7, max_tokens=10**20)):
+        key, record = r.cache_entry("b", "m")
+        assert key == key_as_defined(r, "b", "m")
+        assert json.loads(record)["temperature"] == r.temperature
