@@ -115,3 +115,31 @@ def test_a_call_cached_without_an_event_loop_is_committed_at_once(tmp_path):
     assert store.get_call("k")[0] == "text"
     other.close()
     store.close()
+
+
+def test_any_store_write_commits_the_calls_returned_before_it(tmp_path):
+    import asyncio
+
+    from agentarch.llm.cache import CachedModel
+    from agentarch.llm.scripted import ScriptedModel
+    from agentarch.llm.types import Request
+
+    store = Store(tmp_path / "c.db")
+    store.pending.flush_seconds = 3600.0
+    cached = CachedModel(ScriptedModel("x"), store)
+    seen = []
+
+    async def main():
+        other = sqlite3.connect(tmp_path / "c.db")
+        for i, write in enumerate([lambda: store.start_run("r", "eval", {}), lambda: store.event("r", "e", {}),
+                                   lambda: store.put_design("d", "{}", "d"), lambda: store.link("r", "d", "val"),
+                                   lambda: store.set_summary("r", {}), lambda: store.finish_run("r")]):
+            await cached.complete(Request(messages=[{"role": "user", "content": f"q{i}"}]))
+            before = other.execute("SELECT COUNT(*) FROM calls").fetchone()[0]
+            write()
+            seen.append((before, other.execute("SELECT COUNT(*) FROM calls").fetchone()[0]))
+        other.close()
+
+    asyncio.run(main())
+    assert seen == [(i, i + 1) for i in range(6)]
+    store.close()

@@ -7,6 +7,7 @@ stored result depends on).
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 import time
@@ -54,6 +55,16 @@ class _Connection(sqlite3.Connection):
             if _is_full(exc):
                 raise StoreFull(f"{self.store_path}: database or disk is full; free some space and rerun") from None
             raise
+
+
+def _calls_first(write):
+    """A store write that commits the model calls cached before it first (``pending_calls.py``):
+    whatever the store records, the calls returned before it are stored too."""
+    @functools.wraps(write)
+    def wrapper(self, *args, **kwargs):
+        self.flush_calls()
+        return write(self, *args, **kwargs)
+    return wrapper
 
 
 class Store:
@@ -116,6 +127,7 @@ class Store:
         return self.db.execute("SELECT COUNT(*) FROM calls").fetchone()[0]
 
     # -- runs -------------------------------------------------------------------------------
+    @_calls_first
     def start_run(self, run_id: str, kind: str, config: dict) -> bool:
         """Create the run, or mark an existing one as resumed. Returns True when it already existed."""
         now = time.time()
@@ -129,11 +141,13 @@ class Store:
         self.event(run_id, "started", {})
         return False
 
+    @_calls_first
     def finish_run(self, run_id: str, status: str = "done", summary: Any = None) -> None:
         self.db.execute("UPDATE runs SET status=?, updated=?, summary=? WHERE id=?",
                         (status, time.time(), json.dumps(summary) if summary is not None else None, run_id))
         self.event(run_id, status, {})
 
+    @_calls_first
     def end_run(self, run_id: str, status: str, reason: str) -> None:
         """Mark a run that did not finish (``failed``, ``interrupted``) and record why (an event);
         its summary so far is kept, and rerunning the same command resumes it. On a full disk the
@@ -149,6 +163,7 @@ class Store:
                 self.db.execute("ROLLBACK")
             self.db.execute("UPDATE runs SET status=?, updated=? WHERE id=?", (status, time.time(), run_id))
 
+    @_calls_first
     def set_summary(self, run_id: str, summary: Any) -> None:
         """Replace a running run's summary (e.g. a search's best-so-far) without changing its status."""
         self.db.execute("UPDATE runs SET updated=?, summary=? WHERE id=?",
@@ -164,6 +179,7 @@ class Store:
             raise ConfigError(f"run id '{run_id}' is ambiguous: {', '.join(r['id'] for r in rows[:5])}")
         return rows[0] if rows else None
 
+    @_calls_first
     def event(self, run_id: str, kind: str, data: dict) -> None:
         self.db.execute("INSERT INTO events VALUES (?,?,?,?)", (run_id, time.time(), kind, json.dumps(data)))
 
@@ -171,6 +187,7 @@ class Store:
         return self.db.execute("SELECT * FROM events WHERE run_id=? ORDER BY ts", (run_id,)).fetchall()
 
     # -- designs and results ----------------------------------------------------------------
+    @_calls_first
     def put_design(self, design_id: str, spec_json: str, label: str) -> None:
         self.db.execute("INSERT OR IGNORE INTO designs VALUES (?,?,?,?)", (design_id, spec_json, label, time.time()))
 
@@ -178,6 +195,7 @@ class Store:
         return self.db.execute("SELECT * FROM designs WHERE id LIKE ? ESCAPE '\\'",
                                (like_prefix(design_id),)).fetchone()
 
+    @_calls_first
     def link(self, run_id: str, design_id: str, split: str, role: str = "", summary: Any = None) -> None:
         self.db.execute(
             "INSERT INTO run_designs VALUES (?,?,?,?,?) ON CONFLICT(run_id, design_id, split) "

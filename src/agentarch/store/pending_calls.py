@@ -9,6 +9,8 @@ The guarantee (what a kill -9 can lose):
 - every call returned before an example result is stored is committed in the same transaction as
   that result (``Store.put_result``), so a stored result never depends on a call the store lacks,
   and a resumed run sends no call for a finished example;
+- every other store write (runs, events, designs, links, summaries) first commits the calls
+  returned before it: what the store records never lacks a call that came before it;
 - while an event loop runs, a returned call is committed at most ``FLUSH_SECONDS`` later, and at
   the latest when that loop shuts down (the end of ``asyncio.run``);
 - without a running loop (plain synchronous use) a call is committed at once;
