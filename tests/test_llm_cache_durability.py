@@ -100,9 +100,17 @@ def test_calls_are_committed_when_the_loop_ends_and_visible_to_another_connectio
     store = Store(tmp_path / "c.db")
     store.pending.flush_seconds = 3600.0
     cached = CachedModel(ScriptedModel("x"), store)
-    asyncio.run(cached.complete(Request(messages=[{"role": "user", "content": "q"}])))
+
+    async def calls(first: int) -> None:
+        for i in range(first, first + 3):
+            await cached.complete(Request(messages=[{"role": "user", "content": f"q{i}"}]))
+            await asyncio.sleep(0.01)  # the loop runs other work between the calls
+
+    asyncio.run(calls(0))
     other = Store(tmp_path / "c.db")
-    assert other.db.execute("SELECT COUNT(*) FROM calls").fetchone()[0] == 1
+    assert other.db.execute("SELECT COUNT(*) FROM calls").fetchone()[0] == 3
+    asyncio.run(calls(3))  # a second loop over the same store
+    assert other.db.execute("SELECT COUNT(*) FROM calls").fetchone()[0] == 6
     store.close()
     other.close()
 

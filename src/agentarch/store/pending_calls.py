@@ -39,7 +39,7 @@ class PendingCalls:
         self.flush_seconds = FLUSH_SECONDS if flush_seconds is None else flush_seconds
         self.rows: dict[str, tuple] = {}
         self._timer: asyncio.TimerHandle | None = None
-        self._guarded: weakref.WeakSet = weakref.WeakSet()
+        self._guards: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # loop -> its guard
         self._finalizer = weakref.finalize(self, _write_and_commit, db, self.rows)
 
     def get(self, key: str) -> tuple | None:
@@ -58,9 +58,10 @@ class PendingCalls:
             self.flush()
             return
         self._timer = loop.call_later(self.flush_seconds, self._on_timer)
-        if loop not in self._guarded:
-            self._guarded.add(loop)
-            loop.create_task(_first_step(self._flush_at_loop_shutdown()))
+        if loop not in self._guards:
+            # Held here: a guard nothing refers to would be finalized (and flush) at once, not at shutdown.
+            guard = self._guards[loop] = self._flush_at_loop_shutdown()
+            loop.create_task(_first_step(guard))
 
     async def _flush_at_loop_shutdown(self):
         """An async generator the loop finalizes when it shuts down (``loop.shutdown_asyncgens``,
