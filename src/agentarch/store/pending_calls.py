@@ -18,6 +18,8 @@ The guarantee (what a kill -9 can lose):
 
 So a kill -9 loses at most the calls returned in the last ``FLUSH_SECONDS`` by examples that had
 not finished; a resumed run sends those again, as it does the calls in flight at the kill.
+(Committed means it survives the process's death; in WAL with ``synchronous=NORMAL`` an OS crash or
+power loss can still drop the last commits, as it always could.)
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import weakref
+
+from agentarch.errors import StoreFull
 
 FLUSH_SECONDS = 0.05
 
@@ -39,8 +43,9 @@ class PendingCalls:
         self.flush_seconds = FLUSH_SECONDS if flush_seconds is None else flush_seconds
         self.rows: dict[str, tuple] = {}
         self._timer: asyncio.TimerHandle | None = None
+        self._timer_loop: asyncio.AbstractEventLoop | None = None
         self._guards: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # loop -> its guard
-        self._finalizer = weakref.finalize(self, _write_and_commit, db, self.rows)
+        self._finalizer = weakref.finalize(self, _try_write_and_commit, db, self.rows)
 
     def get(self, key: str) -> tuple | None:
         """(text, prompt_tokens, completion_tokens, finish_reason) of a pending call, if any."""
@@ -50,14 +55,14 @@ class PendingCalls:
     def add(self, row: tuple) -> None:
         """Buffer one ``calls`` row; commit it at once when no event loop runs."""
         self.rows[row[0]] = row
-        if self._timer is not None:
-            return
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
             self.flush()
             return
-        self._timer = loop.call_later(self.flush_seconds, self._on_timer)
+        if self._timer is not None and self._timer_loop is loop:
+            return
+        self._timer, self._timer_loop = loop.call_later(self.flush_seconds, self._on_timer), loop
         if loop not in self._guards:
             # Held here: a guard nothing refers to would be finalized (and flush) at once, not at shutdown.
             guard = self._guards[loop] = self._flush_at_loop_shutdown()
@@ -73,10 +78,9 @@ class PendingCalls:
 
     def _on_timer(self) -> None:
         self._timer = None
-        try:
-            self.flush()
-        except sqlite3.Error:
-            pass  # kept pending: the next write that needs them (a result, close) raises it
+        _try_write_and_commit(self.db, self.rows)
+        if not self.rows:
+            self.committed()
 
     def write(self) -> None:
         """Insert the pending rows inside the caller's open transaction (they count as committed
@@ -105,6 +109,15 @@ class PendingCalls:
 
 async def _first_step(agen) -> None:
     await agen.__anext__()  # from its first step on, the loop knows the generator
+
+
+def _try_write_and_commit(db: sqlite3.Connection, rows: dict[str, tuple]) -> None:
+    """From a timer or at exit, where nobody could handle an error: on failure the rows stay
+    pending, and the next write that needs them (a result, ``close``) raises it."""
+    try:
+        _write_and_commit(db, rows)
+    except (sqlite3.Error, StoreFull):
+        pass
 
 
 def _write_and_commit(db: sqlite3.Connection, rows: dict[str, tuple]) -> None:
