@@ -61,7 +61,7 @@ def main() -> None:
 
 def _exit_now(code: int) -> None:
     """Leave at once after Ctrl-C. The run is already marked and the store committed (every write
-    is); what remains are model calls the embedded model cannot drop mid-batch (llama.cpp finishes
+    is, and the batched call-cache writes are when the event loop shuts down); what remains are model calls the embedded model cannot drop mid-batch (llama.cpp finishes
     the batch it is decoding), which a normal exit would wait for, many seconds on a busy machine."""
     import os
 

@@ -1,10 +1,10 @@
 """Persistent call cache in the store. A hit costs nothing: it is neither sent nor counted against
-the budget. Identical requests in flight at once are sent only once."""
+the budget. Identical requests in flight at once are sent only once. Writes are batched off the hot
+path (``store/pending_calls.py`` states what a kill -9 can lose); closing the model commits them."""
 
 from __future__ import annotations
 
 import asyncio
-import json
 
 from agentarch.llm.types import Completion, Request, Usage
 from agentarch.store.db import Store
@@ -21,7 +21,7 @@ class CachedModel:
         self._inflight: dict[str, asyncio.Future] = {}
 
     async def complete(self, request: Request) -> Completion:
-        key = request.key(self.backend, self.name)
+        key, record = request.cache_entry(self.backend, self.name)
         row = self.store.get_call(key)
         if row is not None:
             self.hits += 1
@@ -42,14 +42,11 @@ class CachedModel:
         finally:
             self._inflight.pop(key, None)
         self.misses += 1
-        self.store.put_call(key, self.backend, self.name,
-                            json.dumps({"messages": request.messages, "temperature": request.temperature,
-                                        "max_tokens": request.max_tokens, "stop": list(request.stop),
-                                        "sample": request.sample, "repeat": request.repeat},
-                                       ensure_ascii=False),
-                            out.text, out.usage.prompt_tokens, out.usage.completion_tokens, out.finish_reason)
+        self.store.put_call(key, self.backend, self.name, record, out.text, out.usage.prompt_tokens,
+                            out.usage.completion_tokens, out.finish_reason)
         fut.set_result(out)
         return out
 
     async def aclose(self) -> None:
+        self.store.flush_calls()
         await self.inner.aclose()

@@ -38,7 +38,7 @@ class OpenAICompatModel:
 
     def _session_get(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
-            headers = {"Content-Type": "application/json"}
+            headers = {}  # aiohttp sets Content-Type for a JSON body; fewer defaults to merge per call
             if self._key:
                 headers["Authorization"] = f"Bearer {self._key}"
             self._session = aiohttp.ClientSession(

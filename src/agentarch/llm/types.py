@@ -2,11 +2,28 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+import math
 from dataclasses import dataclass, field, replace
 
 Message = dict  # {"role": "system" | "user" | "assistant", "content": str}
+
+_COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+
+def _number(x) -> str:
+    """JSON of a number as ``_COMPACT`` writes it; the common cases without the encoder's set-up."""
+    if type(x) is int or (type(x) is float and math.isfinite(x)):
+        return repr(x)
+    return _COMPACT(x)
+
+
+@functools.lru_cache(maxsize=64)
+def _head(backend: str, model: str) -> str:
+    return _COMPACT([backend, model])[:-1]
+
 
 GREEDY_SEED = 42  # the one seed every greedy call sends, so greedy runs differ only by the server's batching
 
@@ -34,11 +51,27 @@ class Request:
 
     def key(self, backend: str, model: str) -> str:
         """Stable cache key over everything that changes the answer."""
-        parts = [backend, model, self.messages, round(self.temperature, 4), self.max_tokens,
-                 list(self.stop), self.sample if self.temperature > 0 else 0]
-        if self.repeat > 0:  # repeat 0 keeps the keys calls have always had
-            parts.append({"repeat": self.repeat})
-        blob = json.dumps(parts, separators=(",", ":"), ensure_ascii=False)
+        return self._key(backend, model, _COMPACT(self.messages))
+
+    def cache_entry(self, backend: str, model: str) -> tuple[str, str]:
+        """(``key``, the request as the cache stores it in JSON), encoding the messages once: on a
+        long prompt that encoding is most of the cache's cost per call."""
+        messages = _COMPACT(self.messages)
+        stop = _COMPACT(list(self.stop)) if self.stop else "[]"
+        record = (f'{{"messages":{messages},"temperature":{_number(self.temperature)},"max_tokens":'
+                  f'{_number(self.max_tokens)},"stop":{stop},"sample":{_number(self.sample)},'
+                  f'"repeat":{_number(self.repeat)}}}')
+        return self._key(backend, model, messages, stop), record
+
+    def _key(self, backend: str, model: str, messages: str, stop: str | None = None) -> str:
+        # The compact JSON of [backend, model, messages, temperature, max_tokens, stop, sample
+        # (, {"repeat": r})], assembled from parts: a list's JSON is its items' JSON joined by ",".
+        if stop is None:
+            stop = _COMPACT(list(self.stop)) if self.stop else "[]"
+        sample = self.sample if self.temperature > 0 else 0
+        repeat = f',{{"repeat":{_number(self.repeat)}}}' if self.repeat > 0 else ""  # repeat 0 keeps old keys
+        blob = (f"{_head(backend, model)},{messages},{_number(round(self.temperature, 4))},{_number(self.max_tokens)},"
+                f"{stop},{_number(sample)}{repeat}]")
         return hashlib.sha256(blob.encode()).hexdigest()
 
     def seed(self, backend: str, model: str) -> int:

@@ -1,11 +1,13 @@
 """``Store``: a thin, synchronous wrapper over one sqlite3 connection in WAL mode.
 
-Used from the event loop's thread only; every write is committed at once so a kill -9 loses at
-most the call in flight.
+Used from the event loop's thread only. Every write is committed at once, except the model-call
+cache's, which are batched (``store/pending_calls.py`` states what a kill -9 can lose: no call a
+stored result depends on).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 import time
@@ -14,6 +16,7 @@ from typing import Any, Iterable
 
 from agentarch.errors import ConfigError, StoreFull
 from agentarch.store.access import check_writable, connect_readonly, explain_open_error
+from agentarch.store.pending_calls import PendingCalls
 from agentarch.store.schema import SCHEMA, drop_untrusted_results
 
 
@@ -36,6 +39,15 @@ class _Connection(sqlite3.Connection):
                                 "Free some space and rerun the same command to resume") from None
             raise
 
+    def executemany(self, *args, **kwargs):
+        try:
+            return super().executemany(*args, **kwargs)
+        except sqlite3.OperationalError as exc:
+            if _is_full(exc):
+                raise StoreFull(f"{self.store_path}: database or disk is full; what is stored is intact. "
+                                "Free some space and rerun the same command to resume") from None
+            raise
+
     def executescript(self, *args, **kwargs):
         try:
             return super().executescript(*args, **kwargs)
@@ -45,15 +57,27 @@ class _Connection(sqlite3.Connection):
             raise
 
 
+def _calls_first(write):
+    """A store write that commits the model calls cached before it first (``pending_calls.py``):
+    whatever the store records, the calls returned before it are stored too."""
+    @functools.wraps(write)
+    def wrapper(self, *args, **kwargs):
+        self.flush_calls()
+        return write(self, *args, **kwargs)
+    return wrapper
+
+
 class Store:
     def __init__(self, path: str | Path = "agentarch.db", readonly: bool = False):
         """Open (or create) the store at ``path``. ``readonly`` opens an existing store for commands
         that only read it: never created, never written (``store/access.py``)."""
         self.path = Path(path)
         self.dropped_results = 0
+        self.pending: PendingCalls | None = None
         if readonly:
             self.db = connect_readonly(self.path)
             self.db.row_factory = sqlite3.Row
+            self._call_lookup = self.db.cursor()
             return
         check_writable(self.path)
         try:
@@ -68,27 +92,42 @@ class Store:
         except sqlite3.DatabaseError as exc:
             raise explain_open_error(self.path, exc) from None
         self.db.row_factory = sqlite3.Row
+        self.pending = PendingCalls(self.db)
+        self._call_lookup = self.db.cursor()  # reused: the cache's lookup is on every call's path
 
     def close(self) -> None:
+        if self.pending is not None:
+            self.pending.close()
         self.db.close()
 
     # -- model-call cache -------------------------------------------------------------------
-    def get_call(self, key: str) -> sqlite3.Row | None:
-        return self.db.execute(
+    def get_call(self, key: str) -> sqlite3.Row | tuple | None:
+        """(text, prompt_tokens, completion_tokens, finish_reason) of a cached call, or None."""
+        if self.pending is not None:
+            row = self.pending.get(key)
+            if row is not None:
+                return row
+        return self._call_lookup.execute(
             "SELECT text, prompt_tokens, completion_tokens, finish_reason FROM calls WHERE key=?", (key,)
         ).fetchone()
 
     def put_call(self, key: str, backend: str, model: str, request: str, text: str,
                  prompt_tokens: int, completion_tokens: int, finish_reason: str) -> None:
-        self.db.execute(
-            "INSERT OR REPLACE INTO calls VALUES (?,?,?,?,?,?,?,?,?)",
-            (key, backend, model, request, text, prompt_tokens, completion_tokens, finish_reason, time.time()),
-        )
+        """Cache one call: visible to ``get_call`` at once, committed in a batch (``pending_calls``)."""
+        self.pending.add((key, backend, model, request, text, prompt_tokens, completion_tokens, finish_reason,
+                          time.time()))
+
+    def flush_calls(self) -> None:
+        """Commit the cached calls not committed yet."""
+        if self.pending is not None:
+            self.pending.flush()
 
     def count_calls(self) -> int:
+        self.flush_calls()
         return self.db.execute("SELECT COUNT(*) FROM calls").fetchone()[0]
 
     # -- runs -------------------------------------------------------------------------------
+    @_calls_first
     def start_run(self, run_id: str, kind: str, config: dict) -> bool:
         """Create the run, or mark an existing one as resumed. Returns True when it already existed."""
         now = time.time()
@@ -102,11 +141,13 @@ class Store:
         self.event(run_id, "started", {})
         return False
 
+    @_calls_first
     def finish_run(self, run_id: str, status: str = "done", summary: Any = None) -> None:
         self.db.execute("UPDATE runs SET status=?, updated=?, summary=? WHERE id=?",
                         (status, time.time(), json.dumps(summary) if summary is not None else None, run_id))
         self.event(run_id, status, {})
 
+    @_calls_first
     def end_run(self, run_id: str, status: str, reason: str) -> None:
         """Mark a run that did not finish (``failed``, ``interrupted``) and record why (an event);
         its summary so far is kept, and rerunning the same command resumes it. On a full disk the
@@ -122,6 +163,7 @@ class Store:
                 self.db.execute("ROLLBACK")
             self.db.execute("UPDATE runs SET status=?, updated=? WHERE id=?", (status, time.time(), run_id))
 
+    @_calls_first
     def set_summary(self, run_id: str, summary: Any) -> None:
         """Replace a running run's summary (e.g. a search's best-so-far) without changing its status."""
         self.db.execute("UPDATE runs SET updated=?, summary=? WHERE id=?",
@@ -137,6 +179,7 @@ class Store:
             raise ConfigError(f"run id '{run_id}' is ambiguous: {', '.join(r['id'] for r in rows[:5])}")
         return rows[0] if rows else None
 
+    @_calls_first
     def event(self, run_id: str, kind: str, data: dict) -> None:
         self.db.execute("INSERT INTO events VALUES (?,?,?,?)", (run_id, time.time(), kind, json.dumps(data)))
 
@@ -144,6 +187,7 @@ class Store:
         return self.db.execute("SELECT * FROM events WHERE run_id=? ORDER BY ts", (run_id,)).fetchall()
 
     # -- designs and results ----------------------------------------------------------------
+    @_calls_first
     def put_design(self, design_id: str, spec_json: str, label: str) -> None:
         self.db.execute("INSERT OR IGNORE INTO designs VALUES (?,?,?,?)", (design_id, spec_json, label, time.time()))
 
@@ -151,6 +195,7 @@ class Store:
         return self.db.execute("SELECT * FROM designs WHERE id LIKE ? ESCAPE '\\'",
                                (like_prefix(design_id),)).fetchone()
 
+    @_calls_first
     def link(self, run_id: str, design_id: str, split: str, role: str = "", summary: Any = None) -> None:
         self.db.execute(
             "INSERT INTO run_designs VALUES (?,?,?,?,?) ON CONFLICT(run_id, design_id, split) "
@@ -164,7 +209,21 @@ class Store:
 
     def put_result(self, key: str, task: str, model: str, design_id: str, example_id: str, r: dict,
                    repeat: int = 0) -> None:
-        """Store one result under its identity ``key`` (``store.identity.result_key``)."""
+        """Store one result under its identity ``key`` (``store.identity.result_key``), in one
+        transaction with every model call cached so far: a stored result never lacks its calls."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.pending.write()
+            self._insert_result(key, task, model, design_id, example_id, r, repeat)
+            self.db.execute("COMMIT")
+        except BaseException:
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
+            raise
+        self.pending.committed()
+
+    def _insert_result(self, key: str, task: str, model: str, design_id: str, example_id: str, r: dict,
+                       repeat: int) -> None:
         self.db.execute(
             "INSERT OR REPLACE INTO results (key, task, model, design_id, example_id, repeat, answer, extracted, "
             "score, calls, prompt_tokens, completion_tokens, seconds, error, trace, notes, created) "

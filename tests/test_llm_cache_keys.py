@@ -1,0 +1,54 @@
+"""The cache key is assembled from parts (the messages are encoded once for the key and the stored
+request): it must stay byte-for-byte the key every earlier version computed, or every user's
+cache would miss. Checked against that definition, written out here, on varied requests."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+
+from agentarch.llm.types import Request
+
+
+def key_as_defined(r: Request, backend: str, model: str) -> str:
+    parts = [backend, model, r.messages, round(r.temperature, 4), r.max_tokens, list(r.stop),
+             r.sample if r.temperature > 0 else 0]
+    if r.repeat > 0:
+        parts.append({"repeat": r.repeat})
+    return hashlib.sha256(json.dumps(parts, separators=(",", ":"), ensure_ascii=False).encode()).hexdigest()
+
+
+REQUESTS = [
+    Request(messages=[{"role": "user", "content": "What is 2 + 2?"}]),
+    Request(messages=[{"role": "user", "content": "x"}], temperature=0),  # an int temperature
+    Request(messages=[{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Ünïcode ✓ \"q\"\n\t"}],
+            temperature=0.7, sample=3, stop=("\n\n", "Q:")),
+    Request(messages=[{"role": "user", "content": "again"}], temperature=0.123456, sample=1, repeat=2),
+    Request(messages=[{"role": "user", "content": "same"}], repeat=1, max_tokens=7),
+    Request(messages=[{"role": "assistant", "content": None}, {"role": "user", "content": [{"type": "text", "text": "hi"}]}]),
+]
+
+
+@pytest.mark.parametrize("request_", REQUESTS)
+def test_key_and_stored_request_match_their_definition(request_):
+    key, record = request_.cache_entry("openai", "a/model")
+    assert key == request_.key("openai", "a/model") == key_as_defined(request_, "openai", "a/model")
+    assert json.loads(record) == {"messages": request_.messages, "temperature": request_.temperature,
+                                  "max_tokens": request_.max_tokens, "stop": list(request_.stop),
+                                  "sample": request_.sample, "repeat": request_.repeat}
+
+
+def test_keys_differ_when_anything_that_changes_the_answer_differs():
+    keys = {r.key("openai", "m") for r in REQUESTS} | {REQUESTS[0].key("openai", "other")}
+    assert len(keys) == len(REQUESTS) + 1
+
+
+def test_unusual_numbers_are_encoded_as_json_would():
+    for r in (Request(messages=[{"role": "user", "content": "n"}], temperature=True, max_tokens=True),
+              Request(messages=[{"role": "user", "content": "n"}], temperature=float("inf"), sample=2),
+              Request(messages=[{"role": "user", "content": "n"}], temperature=1e-7, max_tokens=10**20)):
+        key, record = r.cache_entry("b", "m")
+        assert key == key_as_defined(r, "b", "m")
+        assert json.loads(record)["temperature"] == r.temperature
