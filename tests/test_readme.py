@@ -36,6 +36,7 @@ def test_readme_python_blocks_run_on_the_scripted_model(tmp_path, monkeypatch, c
     from agentarch.blocks import registry
     from agentarch.llm import client
 
+    registry.all_blocks()  # load the library first: blocks imported later would register only in the copy
     monkeypatch.setattr(registry, "BLOCKS", dict(registry.BLOCKS))  # the README's own block leaves with the test
     monkeypatch.chdir(tmp_path)
     before = (settings.model, settings.db)
