@@ -31,9 +31,13 @@ class Request:
     stop: tuple[str, ...] = ()
     sample: int = 0
     repeat: int = 0
+    model: str = ""  # a named model of the stack (a design node's ``model``); "" is the stack's own
 
     def key(self, backend: str, model: str) -> str:
-        """Stable cache key over everything that changes the answer."""
+        """Stable cache key over everything that changes the answer. A named ``model`` other than
+        the stack's own ``model`` takes its place; the stack's own name keeps the usual keys."""
+        if self.model and self.model != model:
+            model = f"{model}>{self.model}"
         parts = [backend, model, self.messages, round(self.temperature, 4), self.max_tokens,
                  list(self.stop), self.sample if self.temperature > 0 else 0]
         if self.repeat > 0:  # repeat 0 keeps the keys calls have always had
