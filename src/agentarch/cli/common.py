@@ -61,7 +61,7 @@ def cli_model(model: str, base_url: Optional[str], api_key_env: str, parallel: i
         from agentarch.cli.scripted import scripted_model
 
         named = {m: scripted_model(m.split(":", 1)[1]) for m in dict.fromkeys(x.strip() for x in models.split(","))
-                 if m.startswith("scripted:") and m != model}
+                 if m.startswith("scripted:")}  # --model itself too: a design may name it
         return Model.scripted(scripted_model(model.split(":", 1)[1]), models=named)
     if base_url:
         return Model.openai(model, base_url, api_key_env)

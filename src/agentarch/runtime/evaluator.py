@@ -157,7 +157,8 @@ class Evaluator:
             sum(t.prompt_tokens for t in ctx.trace), sum(t.completion_tokens for t in ctx.trace),
             seconds, error,
             [{"block": t.block, "messages": t.messages, "text": t.text, "prompt_tokens": t.prompt_tokens,
-              "completion_tokens": t.completion_tokens, "cached": t.cached} for t in ctx.trace],
+              "completion_tokens": t.completion_tokens, "cached": t.cached, **({"model": t.model} if t.model else {})}
+             for t in ctx.trace],
             notes=_jsonable({**ctx.notes, **model_notes(ctx.trace, getattr(self.stack.backend, "name", ""))}))
 
     def result_keys(self, design: DesignSpec, examples: Sequence, repeat: int = 0) -> dict[str, str]:
