@@ -238,3 +238,23 @@ def test_cli_search_with_two_scripted_models(tmp_path):
                           capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert log_b.exists() and log_b.read_text().strip(), "a design on the second model sent it calls"
+
+
+def test_an_exported_design_keeps_the_models_its_nodes_name(tmp_path):
+    import importlib.util
+
+    from agentarch.search.export import render_module
+
+    text, _info = render_module(DesignSpec.model_validate(DRAFT_THEN_VERIFY), metric="numeric")
+    path = tmp_path / "agent_models.py"
+    path.write_text(text)
+    spec = importlib.util.spec_from_file_location("agent_models", path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules["agent_models"] = mod
+    spec.loader.exec_module(mod)
+    assert DesignSpec.from_block(mod.build()).id == DesignSpec.model_validate(DRAFT_THEN_VERIFY).id
+    a, b = two_models()
+    st = stack(a, open_model={"scripted:b": b}.__getitem__, retries=1)
+    assert asyncio.run(mod.forward("Report the number 7.", st.model)).endswith("Answer: 7")
+    assert {r.model for r in a.calls} == {"scripted:a"} and len(a.calls) == 2
+    assert {r.model for r in b.calls} == {"scripted:b"} and len(b.calls) == 2
