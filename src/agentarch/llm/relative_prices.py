@@ -4,7 +4,10 @@ first, edit freely.
 A local model costs no dollars, but a bigger one costs time: its relative price is the default
 model's speed over its own, for prompt tokens and generated tokens apart. Figures measured on
 these 2-core machines (MODELS.md; ``bench/model_speed.py`` measures them again):
-0.5B 197 prompt tok/s and 57 generated tok/s, 1.5B 86 and 34. A model not listed costs 1.0.
+0.5B 197 prompt tok/s and 57 generated tok/s, 1.5B 86 and 34. Re-measured with
+``bench/model_speed.py`` on a busy machine (load 8 on 2 cores): 0.5B 36 / 5, 1.5B 23 / 3, so the
+generation ratio (1.67) agrees and the prompt ratio (1.57) is lower under load; the quiet-machine
+figures are kept. A model not listed costs 1.0.
 The cost-aware objective weighs each model's tokens by these prices.
 """
 
