@@ -126,6 +126,9 @@ async def aevaluate(design: Any, task: Any, *, model: Any = None, limit: Optiona
     spec = as_design(design)
     the_task = as_task(task)
     the_model = as_model(model)
+    for name in sorted(spec.models()):
+        if not the_model.can_open(name):
+            raise ConfigError(f"design: model '{name}' cannot be opened by {the_model.id}")
     if split not in ("train", "val", "test"):
         raise ConfigError(f"split must be train, val or test, not '{split}'")
     examples = take(getattr(the_task.split(seed=seed), split), limit)

@@ -33,6 +33,7 @@ class Model:
     price: Optional[tuple[float, float]] = None
     progress: Optional[Callable[[int, int, str], None]] = field(default=None, compare=False, repr=False)
     backend: Any = field(default=None, compare=False, repr=False)  # the scripted backend
+    named: Any = field(default=None, compare=False, repr=False)  # scripted: other models by name
 
     # -- constructors ---------------------------------------------------------------------------
     @classmethod
@@ -58,24 +59,27 @@ class Model:
                    price=price)
 
     @classmethod
-    def scripted(cls, respond: Any = "", *, name: str = "scripted", delay: float = 0.0) -> "Model":
+    def scripted(cls, respond: Any = "", *, name: str = "scripted", delay: float = 0.0,
+                 models: Optional[dict] = None) -> "Model":
         """A deterministic fake model for tests and examples. ``respond`` is a reply text, a function
         of the request, a list of ``(regex, reply)`` rules, a path to a JSON rules file (the
-        format of the command line's ``--model scripted:FILE``), or a ready ``ScriptedModel``."""
-        from agentarch.llm.scripted import ScriptedModel
+        format of the command line's ``--model scripted:FILE``), or a ready ``ScriptedModel``.
+        ``models`` are further scripted models by name (``{"scripted:b": respond}``, each ``respond``
+        as above) that a design node can name (``{"block": "cot", "model": "scripted:b"}``)."""
+        backend = _scripted_backend(respond, name, delay)
+        named = {str(k): _scripted_backend(v, str(k), delay) for k, v in (models or {}).items()}
+        return cls("scripted", backend.name, backend=backend, named=named)
 
-        if isinstance(respond, ScriptedModel):
-            backend = respond
-        elif isinstance(respond, Path) or (isinstance(respond, str) and respond.endswith(".json")):
-            from agentarch.llm.scripted_rules import rules_file_model
+    def can_open(self, name: str) -> bool:
+        """Whether a design node may name model ``name`` on this backend: an embedded preset or
+        .gguf file, any model on a server, a scripted model given in ``models``."""
+        from agentarch.llm.weights import PRESETS
 
-            backend = rules_file_model(str(respond))
-        elif isinstance(respond, (str, list, tuple)) or callable(respond):
-            backend = ScriptedModel(_rules(respond), name=name, delay=delay)
-        else:
-            raise ConfigError(f"Model.scripted: respond must be a text, a function, (regex, reply) rules "
-                              f"or a rules .json file, not {type(respond).__name__}")
-        return cls("scripted", backend.name, backend=backend)
+        if self.kind == "scripted":
+            return name in (self.name, self.id) or name in (self.named or {})
+        if self.kind == "openai":
+            return bool(name)
+        return name in PRESETS or name.endswith(".gguf")
 
     # -- use ------------------------------------------------------------------------------------
     @property
@@ -90,19 +94,43 @@ class Model:
 
     def stack(self, store=None, budget=None):
         """The model stack (``llm.client.ModelStack``): backend, concurrency limit, usage meter with
-        the hard ``budget``, retry, and the call cache in ``store`` on top."""
+        the hard ``budget``, retry, and the call cache in ``store`` on top. Models a design node
+        names are opened in the same stack (embedded presets loaded once per process)."""
         from agentarch.llm import client
 
         if self.kind == "scripted":
-            return client.stack(self.backend, store, budget, self.concurrency, retries=1, price=self.price)
+            return client.stack(self.backend, store, budget, self.concurrency, retries=1, price=self.price,
+                                open_model=self._open_scripted)
         if self.kind == "openai":
             return client.build(self.name, self.base_url, self.api_key_env, store, budget, self.concurrency,
                                 price=self.price)
         return client.build(self.name, None, self.api_key_env, store, budget, self.concurrency, self.parallel,
                             price=self.price, progress=self.progress or _print_progress)
 
+    def _open_scripted(self, name: str):
+        if name not in (self.named or {}):
+            raise ConfigError(f"model '{name}': not a scripted model of this Model "
+                              f"(known: {', '.join(self.named or {}) or 'none'})")
+        return self.named[name]
+
     def __str__(self) -> str:
         return self.id + (f" at {self.base_url}" if self.base_url else "")
+
+
+def _scripted_backend(respond: Any, name: str, delay: float):
+    """A ``ScriptedModel`` from what ``Model.scripted`` accepts as ``respond``."""
+    from agentarch.llm.scripted import ScriptedModel
+
+    if isinstance(respond, ScriptedModel):
+        return respond
+    if isinstance(respond, Path) or (isinstance(respond, str) and respond.endswith(".json")):
+        from agentarch.llm.scripted_rules import rules_file_model
+
+        return rules_file_model(str(respond))
+    if isinstance(respond, (str, list, tuple)) or callable(respond):
+        return ScriptedModel(_rules(respond), name=name, delay=delay)
+    raise ConfigError(f"Model.scripted: respond must be a text, a function, (regex, reply) rules "
+                      f"or a rules .json file, not {type(respond).__name__}")
 
 
 def _print_progress(i: int, n: int, package: str) -> None:

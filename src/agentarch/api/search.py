@@ -118,6 +118,25 @@ def _race(value: Any):
     raise ConfigError(f"race must be true/false, a comma list of rungs or a dict, not {type(value).__name__}")
 
 
+def _models(value: Any, model: Model) -> list[str]:
+    """The models a search may give designs (a comma list or a list of names), each one the search
+    model can open (an embedded preset or .gguf file, a server's model, a named scripted model);
+    the search model's own id counts as its name."""
+    if value is None or value == "":
+        return []
+    names = [m.strip() for m in value.split(",")] if isinstance(value, str) else [str(m).strip() for m in value]
+    out = []
+    for name in filter(None, names):
+        name = model.name if name == model.id else name
+        if not model.can_open(name):
+            from agentarch.llm.weights import PRESETS
+
+            known = ", ".join(model.named or {}) if model.kind == "scripted" else ", ".join(PRESETS) + " or a .gguf file"
+            raise ConfigError(f"models: unknown model '{name}' for {model.id}; known: {known or 'none'}")
+        out.append(name)
+    return list(dict.fromkeys(out))
+
+
 def _blocks(value: Any) -> Optional[list[str]]:
     if value is None or value == "":
         return None
@@ -205,7 +224,7 @@ def plan_search(task: Any, optimizer: str = DEFAULTS["optimizer"], budget: Any =
                 meta_model: Any = None, test_budget: Any = None, concurrency: int = DEFAULTS["concurrency"],
                 input_field: Optional[str] = None, target_field: Optional[str] = None,
                 metric: Optional[str] = None, race: Any = True, bootstrap_demos: Optional[int] = None,
-                propose_instructions: Optional[int] = None) -> SearchPlan:
+                propose_instructions: Optional[int] = None, models: Any = None) -> SearchPlan:
     """Build a search (see ``asearch`` for the arguments) without running it. Every user mistake
     — unknown optimizer, bad option, unknown block or baseline, empty split — fails here, before
     a model is loaded."""
@@ -231,12 +250,15 @@ def plan_search(task: Any, optimizer: str = DEFAULTS["optimizer"], budget: Any =
     the_task = as_task(task, input_field, target_field, metric)
     the_model = as_model(model)
     meta = as_model(meta_model) if meta_model is not None else None
+    model_names = _models(models, the_model)
     search_budget = as_budget(budget)
     parts = the_task.split(seed=seed)
     val, test = take(parts.val, val_limit), take(parts.test, test_limit)
     if not val:
         raise ConfigError(f"the validation split of '{the_task.name}' is empty")
     space = Space.from_registry(train=parts.train, only=only) if optimizer in ("evolve", "tpe", "random") else None
+    if space is not None and model_names:
+        space = space.with_models(model_names, the_model.name)
 
     defaults = cls.Options()
     extra = {k: v for k, v in options.model_dump(mode="json").items()
@@ -255,6 +277,8 @@ def plan_search(task: Any, optimizer: str = DEFAULTS["optimizer"], budget: Any =
         config["budget_dollars"] = search_budget.dollars
     if extra:
         config["options"] = extra
+    if model_names:
+        config["models"] = model_names
     race_cfg = _race(race)
     if race_cfg is not None:
         config["race"] = race_cfg.to_dict()
@@ -304,7 +328,7 @@ async def asearch(task: Any, optimizer: str = DEFAULTS["optimizer"], budget: Any
                   optimizer_options: Optional[dict] = None, meta_model: Any = None, test_budget: Any = None,
                   concurrency: int = DEFAULTS["concurrency"], out: Any = None,
                   on_event: Optional[EventFn] = None, race: Any = True, bootstrap_demos: Optional[int] = None,
-                  propose_instructions: Optional[int] = None) -> SearchRun:
+                  propose_instructions: Optional[int] = None, models: Any = None) -> SearchRun:
     """Search designs for ``task`` with ``optimizer`` (evolve, tpe, random, meta, mcts), selecting on
     the validation split, then re-measure the best ones and the best baseline on the untouched
     test split. ``budget`` caps the search (an int is model calls; or ``{"calls", "tokens",
@@ -319,12 +343,16 @@ async def asearch(task: Any, optimizer: str = DEFAULTS["optimizer"], budget: Any
     either off). Rerunning the same search resumes from ``db``. ``out``
     also writes ``out/<run_id>/report.json`` and ``anytime.png``; ``on_event(kind, data)`` sees
     every event. ``race`` (default on) races designs on growing validation batches
-    (``search/race.py``: True, False, rungs like "8,20", a ``RaceConfig`` or a dict of its fields)."""
+    (``search/race.py``: True, False, rungs like "8,20", a ``RaceConfig`` or a dict of its fields).
+    ``models`` (evolve/tpe/random; e.g. "qwen2.5-coder-0.5b,qwen2.5-coder-1.5b") adds a model
+    dimension to the space: a design node may name any of them; the cost-aware and pareto
+    objectives weigh each model's tokens by its relative price (``llm/relative_prices.py``)."""
     plan = plan_search(task, optimizer, budget, model=model, db=db, baselines=baselines, blocks=blocks,
                        rounds=rounds, patience=patience, objective=objective, lam=lam, top_k=top_k,
                        val_limit=val_limit, test_limit=test_limit, seed=seed, optimizer_options=optimizer_options,
                        meta_model=meta_model, test_budget=test_budget, concurrency=concurrency, race=race,
-                       bootstrap_demos=bootstrap_demos, propose_instructions=propose_instructions)
+                       bootstrap_demos=bootstrap_demos, propose_instructions=propose_instructions,
+                       models=models)
     try:
         return await plan.run(on_event, out)
     finally:
@@ -339,14 +367,15 @@ def search(task: Any, optimizer: str = DEFAULTS["optimizer"], budget: Any = None
            seed: int = DEFAULTS["seed"], optimizer_options: Optional[dict] = None, meta_model: Any = None,
            test_budget: Any = None, concurrency: int = DEFAULTS["concurrency"], out: Any = None,
            on_event: Optional[EventFn] = None, race: Any = True, bootstrap_demos: Optional[int] = None,
-           propose_instructions: Optional[int] = None) -> SearchRun:
+           propose_instructions: Optional[int] = None, models: Any = None) -> SearchRun:
     """The synchronous twin of ``asearch`` (same arguments); works inside a notebook's loop too."""
     return run_sync(asearch(task, optimizer, budget, model=model, db=db, baselines=baselines, blocks=blocks,
                             rounds=rounds, patience=patience, objective=objective, lam=lam, top_k=top_k,
                             val_limit=val_limit, test_limit=test_limit, seed=seed,
                             optimizer_options=optimizer_options, meta_model=meta_model, test_budget=test_budget,
                             concurrency=concurrency, out=out, on_event=on_event, race=race,
-                            bootstrap_demos=bootstrap_demos, propose_instructions=propose_instructions))
+                            bootstrap_demos=bootstrap_demos, propose_instructions=propose_instructions,
+                            models=models))
 
 
 __all__ = ["Model", "SearchPlan", "SearchRun", "asearch", "plan_search", "search"]

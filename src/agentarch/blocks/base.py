@@ -38,12 +38,14 @@ class Block:
     max_children: ClassVar[int] = 0
     default_children: ClassVar[tuple[str, ...]] = ()
     version: ClassVar[int] = 1
+    model: str | None = None  # the named model this block and its children call (None: the caller's)
 
     def __init__(self, params: Params | None = None, children: list["Block"] | None = None, *,
-                 child: "Block | None" = None, **values: Any):
+                 child: "Block | None" = None, model: str | None = None, **values: Any):
         """``params``/``children`` as the design spec builds them, or keyword parameter ``values``
         (validated by ``Params``: a bad one raises pydantic's ``ValidationError``, a ``ValueError``)
-        and one ``child`` (``SelfConsistency(n=5, child=ChainOfThought())``)."""
+        and one ``child`` (``SelfConsistency(n=5, child=ChainOfThought())``). ``model`` names the
+        model this block's calls (and its children's, unless they name one) go to."""
         if values:
             if params is not None:
                 raise TypeError(f"{type(self).__name__}: give params or keyword parameters, not both")
@@ -57,11 +59,14 @@ class Block:
                 raise TypeError(f"{type(self).__name__}: a child must be a block, not {type(c).__name__}")
         self.params = params if params is not None else self.Params()
         self.children = list(children or [])
+        self.model = model or None
 
     def to_dict(self) -> dict:
         """This block tree as a JSON design: the parameters that were set, and the children unless
         they are the block's default ones."""
         out: dict = {"block": self.name}
+        if self.model:
+            out["model"] = self.model
         params = self.params.model_dump(mode="json", include=set(self.params.model_fields_set))
         if params:
             out["params"] = params
@@ -81,4 +86,4 @@ class Block:
         raise NotImplementedError
 
     async def __call__(self, question: str, ctx: Context) -> str:
-        return await self.forward(question, ctx)
+        return await self.forward(question, ctx.using(self.model) if self.model else ctx)

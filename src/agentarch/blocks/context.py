@@ -45,6 +45,7 @@ class TraceEntry:
     completion_tokens: int
     cached: bool
     seconds: float
+    model: str = ""  # the named model the call went to ("" = the stack's own)
 
 
 def _identity(text: str) -> str:
@@ -74,6 +75,9 @@ class Context:
     the branch path folded into ``Request.sample``, so k branches always send k distinct
     requests (nested branches too). Calls outside any branch are sent as asked.
 
+    ``model_name`` is the model calls go to: "" for the stack's own, else a model the stack opens
+    by name (a design node's ``model``, set through ``using``); branches and children inherit it.
+
     ``answer_format`` describes what a final answer looks like for the task (for example "a
     whole number in digits"); prompts that ask for the answer line mention it when it is set.
     """
@@ -86,6 +90,7 @@ class Context:
     max_tokens: int = 512
     answer_format: str = ""
     branch_path: tuple[int, ...] = ()
+    model_name: str = ""
     trace: list[TraceEntry] = field(default_factory=list)
     notes: dict[str, Any] = field(default_factory=dict)
     _samples: dict[tuple[tuple[int, ...], str], int] = field(default_factory=dict)  # (branch, request) -> count
@@ -117,7 +122,7 @@ class Context:
         requests = []
         for _ in range(n):
             req = Request(messages=messages, temperature=temp,
-                          max_tokens=max_tokens or self.max_tokens, stop=tuple(stop))
+                          max_tokens=max_tokens or self.max_tokens, stop=tuple(stop), model=self.model_name)
             if temp > 0:
                 slot = (self.branch_path, req.key("", ""))
                 count = self._samples.get(slot, 0)
@@ -129,7 +134,7 @@ class Context:
         dt = time.perf_counter() - t0
         for out in outs:
             self.trace.append(TraceEntry(block, messages, out.text, out.usage.prompt_tokens,
-                                         out.usage.completion_tokens, out.cached, dt))
+                                         out.usage.completion_tokens, out.cached, dt, self.model_name))
         return [o.text for o in outs]
 
     def branch(self, index: int, temperature: float = 0.0) -> "Context":
@@ -141,6 +146,13 @@ class Context:
         if temp <= 0:
             temp = DEFAULT_SAMPLING_TEMPERATURE
         return replace(self, sampling_temperature=temp, branch_path=(*self.branch_path, index))
+
+    def using(self, model: str | None) -> "Context":
+        """The view whose calls go to the named ``model`` (same trace, notes and counters); ``None``
+        or "" keeps the current one."""
+        if not model or model == self.model_name:
+            return self
+        return replace(self, model_name=model)
 
     async def samples(self, messages: list[dict] | str, k: int, temperature: float = 0.0,
                       **kw: Any) -> list[str]:

@@ -27,6 +27,7 @@ class DesignSpec(BaseModel):
     block: str
     params: dict = Field(default_factory=dict)
     children: tuple["DesignSpec", ...] = ()
+    model: str | None = None  # the named model this node and its children call; None: the caller's
 
     @classmethod
     def from_block(cls, block: Block) -> "DesignSpec":
@@ -39,6 +40,8 @@ class DesignSpec(BaseModel):
 
     def to_dict(self) -> dict:
         out: dict = {"block": self.block}
+        if self.model:
+            out["model"] = self.model
         if self.params:
             out["params"] = dict(sorted(self.params.items()))
         if self.children:
@@ -65,6 +68,8 @@ class DesignSpec(BaseModel):
         except ConfigError:  # an unknown block cannot be normalised; it fails when built
             return self.to_dict()
         out: dict = {"block": self.block}
+        if self.model:
+            out["model"] = self.model
         params = _non_default_params(cls, self.params)
         if params:
             out["params"] = params
@@ -77,6 +82,8 @@ class DesignSpec(BaseModel):
         """A short human name such as ``self_consistency(n=5)[cot]``."""
         p = ",".join(f"{k}={v}" for k, v in sorted(self.params.items()) if not isinstance(v, (list, dict)))
         s = f"{self.block}({p})" if p else self.block
+        if self.model:
+            s += f"@{self.model}"
         if self.children:
             s += "[" + ",".join(c.label() for c in self.children) + "]"
         return s
@@ -93,7 +100,24 @@ class DesignSpec(BaseModel):
         specs = list(self.children) or [DesignSpec(block=b) for b in cls.default_children]
         if len(specs) > max(cls.max_children, len(cls.default_children)):
             raise ConfigError(f"block '{self.block}' takes at most {cls.max_children} children, got {len(specs)}")
-        return cls(params, [c.build() for c in specs])
+        return cls(params, [c.build() for c in specs], model=self.model)
+
+    def models(self) -> set[str]:
+        """Every model named in this design (nodes, and designs held in parameters such as a
+        compute-optimal policy or a router's routes)."""
+        out = {self.model} if self.model else set()
+        for c in self.children:
+            out |= c.models()
+        todo = list(self.params.values())
+        while todo:
+            v = todo.pop()
+            if isinstance(v, dict):
+                if isinstance(v.get("block"), str) and isinstance(v.get("model"), str) and v["model"]:
+                    out.add(v["model"])
+                todo.extend(v.values())
+            elif isinstance(v, list):
+                todo.extend(v)
+        return out
 
 
 def _non_default_params(cls: type[Block], params: dict) -> dict:

@@ -47,6 +47,10 @@ def search_cmd(
                               "(drop the clearly worse early); --no-race measures each on all of validation."),
     rungs: str = typer.Option(",".join(map(str, RUNGS)), "--rungs",
                               help="Racing: validation examples at each screening rung, growing (e.g. 8,20)."),
+    models: Optional[str] = typer.Option(
+        None, "--models",
+        help="evolve/tpe/random: models a design may use, a comma list (e.g. qwen2.5-coder-0.5b,qwen2.5-coder-1.5b): "
+             "each node of a design may name one; cost-aware and pareto weigh each model's tokens by its relative price."),
     meta_model: Optional[str] = typer.Option(None, "--meta-model", help="meta/mcts: the model that writes designs; evolve/tpe/random: the model that proposes instructions (default: --model)."),
     meta_base_url: Optional[str] = typer.Option(None, "--meta-base-url", help="Server of --meta-model."),
     bootstrap_demos: Optional[int] = typer.Option(
@@ -81,6 +85,8 @@ def search_cmd(
 
       agentarch search --task word_problems --bootstrap-demos 8 --propose-instructions 3 --budget-calls 200
 
+      agentarch search --task word_problems --models qwen2.5-coder-0.5b,qwen2.5-coder-1.5b --objective cost-aware
+
     Before a typed-space search (evolve, tpe, random) the model's own correct chain-of-thought on
     training examples becomes few-shot demos, and instructions proposed from its wrong answers become
     values of the instruction parameters; both are paid from --budget-calls once per run.
@@ -102,12 +108,12 @@ def search_cmd(
             if meta_model or meta_base_url else None)
     the_task = load_task(task, input_field, target_field, metric)  # with a download bar for bigbench:NAME
     plan = plan_search(the_task, optimizer, budget(budget_calls, budget_tokens, None, budget_seconds),
-                       model=cli_model(model, base_url, api_key_env, parallel), db=db, baselines=baselines,
+                       model=cli_model(model, base_url, api_key_env, parallel, models or ""), db=db, baselines=baselines,
                        blocks=blocks, rounds=rounds, patience=patience, objective=objective, lam=lam, top_k=top_k,
                        val_limit=val_limit, test_limit=test_limit, seed=seed, optimizer_options=options,
                        meta_model=meta, test_budget=budget(test_budget_calls, None, None, None),
                        concurrency=concurrency, race=race_cfg, bootstrap_demos=bootstrap_demos,
-                       propose_instructions=propose_instructions)
+                       propose_instructions=propose_instructions, models=models)
     stack, test_stack = plan.evaluator.stack, plan.test_evaluator.stack
     err.print(f"run {plan.run_id}{' (resuming)' if plan.resumed else ''}: {optimizer} on '{plan.task.name}' "
               f"(val {len(plan.val)}, test {len(plan.test)}, train {len(plan.train)}) with {stack.id}"

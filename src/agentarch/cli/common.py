@@ -50,8 +50,9 @@ def model_stack(model: str, base_url: Optional[str], api_key_env: str, store, bu
     return build(model, base_url, api_key_env, store, budget_, concurrency, parallel)
 
 
-def cli_model(model: str, base_url: Optional[str], api_key_env: str, parallel: int = 4):
-    """The ``aa.Model`` the model flags describe (``scripted:FILE`` is the hidden test backend); the
+def cli_model(model: str, base_url: Optional[str], api_key_env: str, parallel: int = 4, models: str = ""):
+    """The ``aa.Model`` the model flags describe (``scripted:FILE`` is the hidden test backend: the
+    other ``scripted:FILE`` names in ``models``, a comma list, become its named models); the
     embedded model prints a progress line while it is fetched."""
     from agentarch.api.model import Model
     from agentarch.llm.weights import PRESETS, cache_dir
@@ -59,7 +60,9 @@ def cli_model(model: str, base_url: Optional[str], api_key_env: str, parallel: i
     if model.startswith("scripted:"):
         from agentarch.cli.scripted import scripted_model
 
-        return Model.scripted(scripted_model(model.split(":", 1)[1]))
+        named = {m: scripted_model(m.split(":", 1)[1]) for m in dict.fromkeys(x.strip() for x in models.split(","))
+                 if m.startswith("scripted:")}  # --model itself too: a design may name it
+        return Model.scripted(scripted_model(model.split(":", 1)[1]), models=named)
     if base_url:
         return Model.openai(model, base_url, api_key_env)
     progress = None

@@ -57,15 +57,26 @@ class MeteredModel:
                 f"no price is known for model '{inner.name}', so a dollar budget cannot be enforced; "
                 "give its price (--price-in/--price-out, dollars per million tokens) or cap calls or tokens instead")
         self.used = Usage()
+        self.by_model: dict[str, Usage] = {}  # model name -> what was sent to it (all add up to ``used``)
         self._reserved_calls = 0
         self._reserved_tokens = 0
         self._reserved_dollars = 0.0
         self.started = time.monotonic()
 
-    def _cost(self, prompt: int, completion: int) -> float:
-        if self.price is None:
+    def _price_of(self, model: str) -> tuple[float, float] | None:
+        if not model or model == self.name:
+            return self.price
+        named = price_for(self.backend, model)
+        return named if named is not None else self.price
+
+    def _cost(self, prompt: int, completion: int, model: str = "") -> float:
+        price = self._price_of(model)
+        if price is None:
             return 0.0
-        return prompt * self.price[0] + completion * self.price[1]
+        return prompt * price[0] + completion * price[1]
+
+    def _count(self, model: str) -> Usage:
+        return self.by_model.setdefault(model or self.name, Usage())
 
     def remaining_seconds(self) -> float | None:
         if self.budget.seconds is None:
@@ -76,7 +87,7 @@ class MeteredModel:
         b = self.budget
         bound = request.prompt_bound()
         tokens = bound + request.max_tokens
-        dollars = self._cost(bound, request.max_tokens)
+        dollars = self._cost(bound, request.max_tokens, request.model)
         # Check and reserve with no await in between: atomic on the event loop.
         if b.calls is not None and self.used.calls + self._reserved_calls + 1 > b.calls:
             raise BudgetExceeded(f"call budget of {b.calls} spent")
@@ -98,21 +109,25 @@ class MeteredModel:
                     out = await asyncio.wait_for(self.inner.complete(request), left)
                 except asyncio.TimeoutError:
                     self.used.calls += 1
+                    self._count(request.model).calls += 1
                     raise BudgetExceeded(f"time budget of {b.seconds:.0f}s spent") from None
         except BudgetExceeded:
             raise
         except BaseException:
             self.used.calls += 1  # it was sent: a failed or cancelled call still counts as a call
+            self._count(request.model).calls += 1
             raise
         finally:
             self._reserved_calls -= 1
             self._reserved_tokens -= tokens
             self._reserved_dollars -= dollars
         # A sent call counts, whatever came back.
-        self.used.calls += 1
-        self.used.prompt_tokens += out.usage.prompt_tokens
-        self.used.completion_tokens += out.usage.completion_tokens
-        self.used.dollars += self._cost(out.usage.prompt_tokens, out.usage.completion_tokens)
+        cost = self._cost(out.usage.prompt_tokens, out.usage.completion_tokens, request.model)
+        for used in (self.used, self._count(request.model)):
+            used.calls += 1
+            used.prompt_tokens += out.usage.prompt_tokens
+            used.completion_tokens += out.usage.completion_tokens
+            used.dollars += cost
         return out
 
     async def aclose(self) -> None:

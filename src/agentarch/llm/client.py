@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from agentarch.llm.budget import Budget, MeteredModel
 from agentarch.llm.cache import CachedModel
 from agentarch.llm.limit import LimitedModel
+from agentarch.llm.named_models import NamedModels
 from agentarch.llm.retry import RetryingModel
 from agentarch.store.db import Store
 
@@ -34,12 +35,14 @@ class ModelStack:
 
 def stack(backend, store: Store | None = None, budget: Budget | None = None,
           concurrency: int | None = None, retries: int = DEFAULTS["retries"],
-          price: tuple[float, float] | None = None) -> ModelStack:
-    inner = LimitedModel(backend, concurrency) if concurrency else backend
+          price: tuple[float, float] | None = None, open_model=None) -> ModelStack:
+    """``open_model(name)`` opens another model a design node names (``None``: only ``backend``)."""
+    named = NamedModels(backend, open_model)
+    inner = LimitedModel(named, concurrency) if concurrency else named
     meter = MeteredModel(inner, budget, price)
     top = RetryingModel(meter, attempts=retries) if retries > 1 else meter
     cache = CachedModel(top, store) if store is not None else None
-    return ModelStack(cache or top, meter, cache, backend)
+    return ModelStack(cache or top, meter, cache, backend, {"models": named})
 
 
 _LOCAL: dict[tuple, object] = {}
@@ -66,6 +69,8 @@ def build(model: str = "qwen2.5-coder-0.5b", base_url: str | None = None, api_ke
         from agentarch.llm.openai_compat import OpenAICompatModel
 
         backend = OpenAICompatModel(base_url, model, api_key_env=api_key_env)
-        return stack(backend, store, budget, concurrency or DEFAULTS["http_concurrency"], price=price)
+        return stack(backend, store, budget, concurrency or DEFAULTS["http_concurrency"], price=price,
+                     open_model=lambda name: OpenAICompatModel(base_url, name, api_key_env=api_key_env))
     backend = local_backend(model, parallel, progress)
-    return stack(backend, store, budget, concurrency or parallel * 2, retries=1, price=price)
+    return stack(backend, store, budget, concurrency or parallel * 2, retries=1, price=price,
+                 open_model=lambda name: local_backend(name, parallel, progress))

@@ -48,9 +48,11 @@ class Request:
     stop: tuple[str, ...] = ()
     sample: int = 0
     repeat: int = 0
+    model: str = ""  # a named model of the stack (a design node's ``model``); "" is the stack's own
 
     def key(self, backend: str, model: str) -> str:
-        """Stable cache key over everything that changes the answer."""
+        """Stable cache key over everything that changes the answer. A named ``model`` other than
+        the stack's own ``model`` takes its place; the stack's own name keeps the usual keys."""
         return self._key(backend, model, _COMPACT(self.messages))
 
     def cache_entry(self, backend: str, model: str) -> tuple[str, str]:
@@ -66,6 +68,8 @@ class Request:
     def _key(self, backend: str, model: str, messages: str, stop: str | None = None) -> str:
         # The compact JSON of [backend, model, messages, temperature, max_tokens, stop, sample
         # (, {"repeat": r})], assembled from parts: a list's JSON is its items' JSON joined by ",".
+        if self.model and self.model != model:
+            model = f"{model}>{self.model}"
         if stop is None:
             stop = _COMPACT(list(self.stop)) if self.stop else "[]"
         sample = self.sample if self.temperature > 0 else 0

@@ -75,6 +75,27 @@ def _from_row(row) -> ExampleResult:
                          reused=True, notes=json.loads(row["notes"]))
 
 
+def cost_tokens(r: ExampleResult) -> float:
+    """The tokens one result costs: price-weighted across models when its design named models
+    (``llm/relative_prices.py``), else its prompt + completion tokens."""
+    weighted = r.notes.get("weighted_tokens") if isinstance(r.notes, dict) else None
+    return float(weighted) if weighted is not None else float(r.prompt_tokens + r.completion_tokens)
+
+
+def model_notes(trace, default_model: str) -> dict:
+    """For a run whose calls went to named models: tokens per model and their price-weighted sum."""
+    from agentarch.llm.relative_prices import weighted_tokens
+
+    if not any(t.model for t in trace):
+        return {}
+    by_model: dict[str, dict[str, int]] = {}
+    for t in trace:
+        used = by_model.setdefault(t.model or default_model, {"prompt_tokens": 0, "completion_tokens": 0})
+        used["prompt_tokens"] += t.prompt_tokens
+        used["completion_tokens"] += t.completion_tokens
+    return {"tokens_by_model": by_model, "weighted_tokens": round(weighted_tokens(by_model), 3)}
+
+
 def _jsonable(notes: dict) -> dict:
     return json.loads(json.dumps(notes, default=str))
 
@@ -136,8 +157,9 @@ class Evaluator:
             sum(t.prompt_tokens for t in ctx.trace), sum(t.completion_tokens for t in ctx.trace),
             seconds, error,
             [{"block": t.block, "messages": t.messages, "text": t.text, "prompt_tokens": t.prompt_tokens,
-              "completion_tokens": t.completion_tokens, "cached": t.cached} for t in ctx.trace],
-            notes=_jsonable(ctx.notes))
+              "completion_tokens": t.completion_tokens, "cached": t.cached, **({"model": t.model} if t.model else {})}
+             for t in ctx.trace],
+            notes=_jsonable({**ctx.notes, **model_notes(ctx.trace, getattr(self.stack.backend, "name", ""))}))
 
     def result_keys(self, design: DesignSpec, examples: Sequence, repeat: int = 0) -> dict[str, str]:
         """The identity key of each example's result (by example id) for ``design`` on this task,
@@ -214,7 +236,7 @@ class Evaluator:
             design_id=design.id, label=design.label(), split=split, n=n,
             accuracy=bootstrap_mean([r.score for r in ordered]),
             calls=sum(r.calls for r in ordered) / n if n else 0.0,
-            tokens=sum(r.prompt_tokens + r.completion_tokens for r in ordered) / n if n else 0.0,
+            tokens=sum(cost_tokens(r) for r in ordered) / n if n else 0.0,
             seconds=sum(r.seconds for r in ordered) / n if n else 0.0,
             wall=time.perf_counter() - t0,
             errors=sum(1 for r in ordered if r.error),

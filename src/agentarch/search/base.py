@@ -38,7 +38,7 @@ class Scored:
     score: float  # mean validation score
     low: float  # 95% interval
     high: float
-    tokens: float  # tokens per example
+    tokens: float  # tokens per example (price-weighted across models when the design names models)
     calls: float  # model calls per example
     errors: list[str] = field(default_factory=list)  # distinct error messages, for debugging
     failures: list[dict] = field(default_factory=list)  # a few wrong examples: input, target, answer

@@ -90,17 +90,19 @@ def _full(spec: DesignSpec) -> DesignSpec:
     """The spec with default children spelled out, as ``DesignSpec.build`` would use them."""
     cls = get_block(spec.block)
     kids = list(spec.children) or [DesignSpec(block=b) for b in cls.default_children]
-    return DesignSpec(block=spec.block, params=spec.params, children=tuple(_full(k) for k in kids))
+    return DesignSpec(block=spec.block, params=spec.params, children=tuple(_full(k) for k in kids),
+                      model=spec.model)
 
 
 def _instantiate(spec: DesignSpec, indent: int = 1) -> str:
     cls = get_block(spec.block)
     pad = "    " * indent
     params = json.dumps(spec.params, sort_keys=True)
+    model = f", model={spec.model!r}" if spec.model else ""  # the named model its calls go to
     if not spec.children:
-        return f"{cls.__name__}({cls.__name__}.Params(**json.loads({params!r})))"
+        return f"{cls.__name__}({cls.__name__}.Params(**json.loads({params!r})){model})"
     kids = (",\n" + pad + "    ").join(_instantiate(c, indent + 1) for c in spec.children)
-    return f"{cls.__name__}({cls.__name__}.Params(**json.loads({params!r})), [\n{pad}    {kids},\n{pad}])"
+    return f"{cls.__name__}({cls.__name__}.Params(**json.loads({params!r})), [\n{pad}    {kids},\n{pad}]{model})"
 
 
 LOCAL_RUNNERS = '''

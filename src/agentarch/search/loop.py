@@ -227,6 +227,7 @@ async def run_search(task, optimizer: Optimizer, evaluator, store: Store, run_id
         """Score ``c`` from its per-example results (in val order), keep it where it belongs, emit
         its ``evaluated`` event; returns the Scored when the measurement ended as decided."""
         nonlocal best
+        from agentarch.runtime.evaluator import cost_tokens
         from agentarch.runtime.stats import bootstrap_mean
 
         spec = c.spec
@@ -235,7 +236,7 @@ async def run_search(task, optimizer: Optimizer, evaluator, store: Store, run_id
         errors = sorted({r.error for r in ordered if r.error})[:5]
         failures = [{"input": examples[r.example_id].input, "target": examples[r.example_id].target,
                      "answer": r.answer} for r in ordered if r.score < 1][:DEFAULTS["failures"]]
-        tokens = sum(r.prompt_tokens + r.completion_tokens for r in ordered) / n if n else 0.0
+        tokens = sum(cost_tokens(r) for r in ordered) / n if n else 0.0
         ncalls = sum(r.calls for r in ordered) / n if n else 0.0
         full = complete and n == len(val)
         s = Scored(c, acc.mean, acc.low, acc.high, tokens, ncalls, errors, failures, n=n, partial=not full)

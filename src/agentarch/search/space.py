@@ -13,6 +13,9 @@ or, once ``use_demo_sets`` is given bootstrapped traces (``search/demos.py``), t
 ``demos`` parameter takes whole demo sets as its values like any other parameter. Proposed
 instructions (``search/instructions.py``) join the values of every ``instruction`` parameter
 (``add_instructions``).
+When the user allows several models (``with_models``), every design also has a model dimension:
+the root names one of them (and may hand a child another, by mutation), so a cheap drafter can
+meet a bigger verifier; without it no operator draws a model and designs stay as they were.
 Also the flattened, conditional parameterization TPE asks over (``spec_from_trial``).
 """
 
@@ -123,6 +126,8 @@ class Space:
     blocks: dict[str, BlockChoices]
     demos: list[tuple[str, str]] = field(default_factory=list)
     max_depth: int = MAX_DEPTH
+    models: tuple[str, ...] = ()  # the model dimension (empty: none); see ``with_models``
+    default_model: str = ""  # the stack's own model: a node naming it names nothing
 
     @classmethod
     def from_registry(cls, train: Sequence = (), only: Sequence[str] | None = None,
@@ -162,6 +167,12 @@ class Space:
                     params[pname] = ch
             out[name] = BlockChoices(name, params, defaults, bcls.max_children)
         return cls(out, demos, max_depth)
+
+    def with_models(self, models: Sequence[str], default_model: str = "") -> "Space":
+        """This space with a model dimension over ``models`` (names already checked by the caller);
+        fewer than two models add no dimension."""
+        names = tuple(dict.fromkeys(m for m in models if m))
+        return replace(self, models=names if len(names) > 1 else (), default_model=default_model)
 
     # -- views ------------------------------------------------------------------------------
     @property
@@ -243,7 +254,8 @@ class Space:
         if b is not None:
             params = {k: v for k, v in params.items() if b.defaults.get(k, object()) != _json_native(v)}
         children = tuple(self.normalize(c) for c in spec.children)
-        return DesignSpec(block=spec.block, params=params, children=children)
+        model = None if spec.model == self.default_model else spec.model
+        return DesignSpec(block=spec.block, params=params, children=children, model=model)
 
     def random_params(self, name: str, rng: random.Random) -> dict:
         b = self.blocks[name]
@@ -264,7 +276,8 @@ class Space:
         if b.composite:
             k = rng.randint(1, min(b.max_children, 3))
             children = tuple(self.random_tree(rng, depth + 1) for _ in range(k))
-        return DesignSpec(block=name, params=self.random_params(name, rng), children=children)
+        model = rng.choice(self.models) if self.models and depth == 1 else None
+        return DesignSpec(block=name, params=self.random_params(name, rng), children=children, model=model)
 
     def valid(self, spec: DesignSpec) -> bool:
         if depth(spec) > self.max_depth:
@@ -287,7 +300,7 @@ class Space:
     # -- mutation and crossover -------------------------------------------------------------
     def mutate_described(self, spec: DesignSpec, rng: random.Random) -> tuple[DesignSpec, str]:
         """A different valid design one edit away, and a note saying what the edit was."""
-        ops = ["param", "param", "param", "block", "child", "wrap", "unwrap"]
+        ops = ["param", "param", "param", "block", "child", "wrap", "unwrap"] + (["model"] if self.models else [])
         for _ in range(60):
             op = rng.choice(ops)
             out = self._mutate(spec, op, rng)
@@ -319,7 +332,7 @@ class Space:
                 if not others:
                     return None
                 params[key] = rng.choice(others)
-            new = DesignSpec(block=node.block, params=params, children=node.children)
+            new = DesignSpec(block=node.block, params=params, children=node.children, model=node.model)
             return replace_at(spec, path, new), f"{node.block}.{key} -> {params[key]!r:.60}"
         if op == "block":
             leaves = [(p, n) for p, n in all_nodes if not n.children]
@@ -338,7 +351,7 @@ class Space:
             sub = self.random_tree(rng, len(path) + 2)
             kids = list(node.children)
             kids[i] = sub
-            new = DesignSpec(block=node.block, params=node.params, children=tuple(kids))
+            new = DesignSpec(block=node.block, params=node.params, children=tuple(kids), model=node.model)
             return replace_at(spec, path, new), f"child {i} of {node.block} -> {sub.block}"
         if op == "wrap":
             if not self.wrappers:
@@ -353,6 +366,13 @@ class Space:
                 return None
             path, node = rng.choice(comps)
             return replace_at(spec, path, rng.choice(node.children)), f"unwrap {node.block}"
+        if op == "model" and self.models:
+            path, node = rng.choice(all_nodes)
+            current = node.model or (self.default_model if not path else None)
+            choices = [m for m in self.models if m != current] + ([None] if path and node.model else [])
+            model = rng.choice(choices)
+            new = DesignSpec(block=node.block, params=node.params, children=node.children, model=model)
+            return replace_at(spec, path, new), f"{node.block} model -> {model or 'inherited'}"
         return None
 
     def crossover(self, a: DesignSpec, b: DesignSpec, rng: random.Random) -> DesignSpec:
@@ -385,7 +405,8 @@ class Space:
                     kids.append(ca or cb)
             if not kids and (a.children or b.children):
                 kids = list(a.children or b.children)
-            return DesignSpec(block=a.block, params=params, children=tuple(kids))
+            model = (a if rng.random() < 0.5 else b).model if self.models else a.model
+            return DesignSpec(block=a.block, params=params, children=tuple(kids), model=model)
         pa, _ = rng.choice(nodes(a))
         _, nb = rng.choice(nodes(b))
         return replace_at(a, pa, nb)
@@ -401,7 +422,10 @@ class Space:
         """
         names = list(self.blocks) if self.max_depth >= 2 else self.leaves
         root = trial.suggest_categorical("block", names)
-        return self.normalize(self._suggest(trial, root, "", self.max_depth))
+        spec = self._suggest(trial, root, "", self.max_depth)
+        if self.models:
+            spec = spec.model_copy(update={"model": trial.suggest_categorical("model", list(self.models))})
+        return self.normalize(spec)
 
     def _suggest(self, trial, name: str, prefix: str, room: int) -> DesignSpec:
         b = self.blocks[name]
@@ -435,7 +459,7 @@ def replace_at(spec: DesignSpec, path: tuple, new: DesignSpec) -> DesignSpec:
         return new
     kids = list(spec.children)
     kids[path[0]] = replace_at(kids[path[0]], path[1:], new)
-    return DesignSpec(block=spec.block, params=spec.params, children=tuple(kids))
+    return DesignSpec(block=spec.block, params=spec.params, children=tuple(kids), model=spec.model)
 
 
 def depth(spec: DesignSpec) -> int:
