@@ -164,7 +164,7 @@ def overall_table(tasks: dict[str, tuple[dict, Optional[dict]]]) -> str:
                      f"| {r['ref_name'] or '—'} {_fmt_acc(r['ref'])} | {found} | {_fmt_delta(r['delta'])} | {r['sig']} |")
     lines.append(f"| **mean over tasks** | | {_fmt_acc(_mean([r['cot'] for r in rows]))} "
                  f"| {_fmt_acc(_mean([r['ref'] for r in rows]))} | {_fmt_acc(_mean([r['found'] for r in rows]))} "
-                 f"| {_fmt_delta(_mean_delta(rows))} | |")
+                 f"| {_mean_delta(rows)} | |")
     tally: dict[str, int] = {}
     for r in rows:
         tally[r["sig"]] = tally.get(r["sig"], 0) + 1
@@ -172,11 +172,10 @@ def overall_table(tasks: dict[str, tuple[dict, Optional[dict]]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _mean_delta(rows: list[dict]) -> Optional[dict]:
-    deltas = [r["delta"] for r in rows if r["delta"]]
-    if not deltas:
-        return None
-    return {k: sum(d[k] for d in deltas) / len(deltas) for k in ("mean", "low", "high")}
+def _mean_delta(rows: list[dict]) -> str:
+    """The mean of the tasks' deltas (no interval: the tasks' intervals do not average into one)."""
+    deltas = [r["delta"]["mean"] for r in rows if r["delta"]]
+    return f"{sum(deltas) / len(deltas):+.3f} (mean)" if deltas else "—"
 
 
 def load_folder(folder: Path) -> Optional[tuple[dict, Optional[dict]]]:
