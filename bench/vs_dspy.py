@@ -20,6 +20,7 @@ import argparse
 import http.client
 import json
 import os
+import re
 import sys
 import threading
 import time
@@ -176,7 +177,8 @@ def run_task(name: str, a, counter: Counter, base_url: str) -> list[dict]:
     parts = task.split(seed=a.seed)
     train, val, test = limit(parts.train, a.train_limit), limit(parts.val, a.val_limit), limit(parts.test, a.test_limit)
     by_id = {e.id: e for e in [*train, *val, *test]}
-    instructions = f"{task.description}\nThe answer is {task.answer_format(parts.train)}."
+    what = re.sub(r"\s*\(\d+ examples[^)]*\)$", "", task.description)  # "(211 examples, metric numeric)"
+    instructions = f"{what}.\nThe answer is {task.answer_format(parts.train)}."
     signature = dspy.Signature("question -> answer", instructions)
 
     def as_dspy(examples):
