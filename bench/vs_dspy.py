@@ -195,6 +195,7 @@ def run_task(name: str, a, counter: Counter, base_url: str) -> list[dict]:
     testset = as_dspy(test)
 
     def measure(program, label: str) -> Measured:
+        print(f"{name}: {label} on {len(testset)} test examples", file=sys.stderr, flush=True)
         counter.reset()
         t0 = time.time()
         res = dspy.Evaluate(devset=testset, metric=metric, num_threads=a.threads, display_progress=False,
@@ -204,6 +205,8 @@ def run_task(name: str, a, counter: Counter, base_url: str) -> list[dict]:
 
     out = [measure(dspy.ChainOfThought(signature), "dspy ChainOfThought")]
     counter.reset(cap=a.budget_calls)
+    print(f"{name}: compiling {a.optimizer} within {a.budget_calls} calls ({len(train)} train, {len(val)} val)",
+          file=sys.stderr, flush=True)
     t0 = time.time()
     if a.optimizer == "mipro":
         opt = dspy.MIPROv2(metric=metric, auto="light", num_threads=a.threads, verbose=False)
