@@ -196,6 +196,9 @@ def run_task(name: str, a, counter: Counter, base_url: str) -> list[dict]:
 
     def measure(program, label: str) -> Measured:
         print(f"{name}: {label} on {len(testset)} test examples", file=sys.stderr, flush=True)
+        # A fresh response cache: the test calls are paid and counted even when the optimizer
+        # settled on a program whose answers are already cached (e.g. the zero-shot one).
+        dspy.configure_cache(enable_disk_cache=False, enable_memory_cache=True)
         counter.reset()
         t0 = time.time()
         res = dspy.Evaluate(devset=testset, metric=metric, num_threads=a.threads, display_progress=False,
