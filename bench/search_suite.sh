@@ -23,7 +23,9 @@ cd "$(dirname "$0")/.."
 export PYTHONPATH="$PWD/src${PYTHONPATH:+:$PYTHONPATH}"   # this checkout's agentarch, whatever the venv points at
 A=${SUITE_AGENTARCH:-.venv/bin/agentarch}
 PY=${SUITE_PYTHON:-.venv/bin/python}
-TASKS=${SUITE_TASKS:-sports_understanding temporal_sequences reasoning_about_colored_objects disambiguation_qa operators modified_arithmetic}
+DEFAULT_TASKS="sports_understanding temporal_sequences reasoning_about_colored_objects disambiguation_qa"
+DEFAULT_TASKS+=" operators modified_arithmetic"
+TASKS=${SUITE_TASKS:-$DEFAULT_TASKS}
 BASELINES=cot,cot_sc,refine,debate,step_back,quality_diversity,roles
 BUDGET=${SUITE_BUDGET:-500}          # search calls per task (validation, racing, demos, instructions)
 VAL_LIMIT=${SUITE_VAL_LIMIT:-40}

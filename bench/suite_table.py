@@ -115,18 +115,18 @@ def task_table(name: str, report: dict, test_eval: Optional[dict] = None) -> str
     floor = noise_floor(report)
     spent = report.get("spent") or {}
     race = report.get("racing") or {}
+    noise = f"noise floor {floor:.3f}" if floor is not None else "noise floor not measured"
     lines = [f"### {name}", "",
              f"search: {spent.get('calls', '?')} calls, stopped by {report.get('stop_reason', '?')}; "
              f"racing screened {race.get('screened', '—')}, {race.get('reached_full', '—')} reached full "
-             f"validation; noise floor {floor:.3f}" if floor is not None else
-             f"search: {spent.get('calls', '?')} calls, stopped by {report.get('stop_reason', '?')}; "
-             f"racing screened {race.get('screened', '—')}, {race.get('reached_full', '—')} reached full "
-             f"validation; noise floor not measured", "",
-             "| design | role | val acc | test acc [95% CI] | n | tokens/example | Δ vs best baseline [95% CI] | label |",
+             f"validation; {noise}", "",
+             "| design | role | val acc | test acc [95% CI] | n | tokens/example "
+             "| Δ vs best baseline [95% CI] | label |",
              "|---|---|---:|---:|---:|---:|---:|---|"]
     for r in rows:
-        lines.append(f"| `{r['label']}` | {r['role']} | {_fmt_acc(r['val'])} | {_fmt_acc(r['test'], r['low'], r['high'])} "
-                     f"| {r['n']} | {r['tokens']:.0f} | {_fmt_delta(r['delta'])} | {r['sig']} |")
+        lines.append(f"| `{r['label']}` | {r['role']} | {_fmt_acc(r['val'])} "
+                     f"| {_fmt_acc(r['test'], r['low'], r['high'])} | {r['n']} | {r['tokens']:.0f} "
+                     f"| {_fmt_delta(r['delta'])} | {r['sig']} |")
     return "\n".join(lines) + "\n"
 
 
@@ -156,12 +156,14 @@ def _mean(values: list) -> Optional[float]:
 def overall_table(tasks: dict[str, tuple[dict, Optional[dict]]]) -> str:
     rows = overall_rows(tasks)
     lines = ["### overall", "",
-             "| task | n test | cot | best baseline (val) | found design | Δ found − best baseline [95% CI] | label |",
+             "| task | n test | cot | best baseline (val) | found design "
+             "| Δ found − best baseline [95% CI] | label |",
              "|---|---:|---:|---|---|---:|---|"]
     for r in rows:
         found = f"`{r['found_label']}` {_fmt_acc(r['found'])}" if r["found_label"] else "—"
         lines.append(f"| {r['task']} | {r['n'] if r['n'] is not None else '—'} | {_fmt_acc(r['cot'])} "
-                     f"| {r['ref_name'] or '—'} {_fmt_acc(r['ref'])} | {found} | {_fmt_delta(r['delta'])} | {r['sig']} |")
+                     f"| {r['ref_name'] or '—'} {_fmt_acc(r['ref'])} | {found} | {_fmt_delta(r['delta'])} "
+                     f"| {r['sig']} |")
     lines.append(f"| **mean over tasks** | | {_fmt_acc(_mean([r['cot'] for r in rows]))} "
                  f"| {_fmt_acc(_mean([r['ref'] for r in rows]))} | {_fmt_acc(_mean([r['found'] for r in rows]))} "
                  f"| {_mean_delta(rows)} | |")
