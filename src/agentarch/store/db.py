@@ -30,31 +30,23 @@ class _Connection(sqlite3.Connection):
 
     store_path = "agentarch.db"
 
-    def execute(self, *args, **kwargs):
+    def _guarded(self, method, *args, **kwargs):
         try:
-            return super().execute(*args, **kwargs)
+            return method(*args, **kwargs)
         except sqlite3.OperationalError as exc:
             if _is_full(exc):
                 raise StoreFull(f"{self.store_path}: database or disk is full; what is stored is intact. "
                                 "Free some space and rerun the same command to resume") from None
             raise
+
+    def execute(self, *args, **kwargs):
+        return self._guarded(super().execute, *args, **kwargs)
 
     def executemany(self, *args, **kwargs):
-        try:
-            return super().executemany(*args, **kwargs)
-        except sqlite3.OperationalError as exc:
-            if _is_full(exc):
-                raise StoreFull(f"{self.store_path}: database or disk is full; what is stored is intact. "
-                                "Free some space and rerun the same command to resume") from None
-            raise
+        return self._guarded(super().executemany, *args, **kwargs)
 
     def executescript(self, *args, **kwargs):
-        try:
-            return super().executescript(*args, **kwargs)
-        except sqlite3.OperationalError as exc:
-            if _is_full(exc):
-                raise StoreFull(f"{self.store_path}: database or disk is full; free some space and rerun") from None
-            raise
+        return self._guarded(super().executescript, *args, **kwargs)
 
 
 def _calls_first(write):
