@@ -222,7 +222,7 @@ def run_cmd(
     spec = parse_design(design)
     the_task = load_task(task, None, None, None) if task else None
     extract = the_task.metric.extract if the_task else (lambda t: t.strip())
-    answer_format = the_task.answer_format(the_task.split().train) if the_task else ""
+    answer_format = the_task.answer_format() if the_task else ""
     store = Store(db)
     stack = model_stack(model, base_url, api_key_env, store, parallel=parallel)
 

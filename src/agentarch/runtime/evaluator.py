@@ -126,7 +126,7 @@ class Evaluator:
         self.concurrency = concurrency
         self.max_tokens = max_tokens
         if answer_format is None:
-            answer_format = task.answer_format(task.split().train) if len(task) else ""
+            answer_format = task.answer_format()
         self.answer_format = answer_format
         self.reused = 0  # results read from the store, over every evaluate() call
         self.computed = 0  # results computed, over every evaluate() call

@@ -367,6 +367,6 @@ def task_answer_format(task: str | None) -> str:
         from agentarch.tasks.registry import load_task
 
         t = load_task(task)
-        return t.answer_format(t.split().train)
+        return t.answer_format()
     except Exception:
         return ""

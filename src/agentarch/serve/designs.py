@@ -65,7 +65,7 @@ def _task_settings(task: str | None) -> tuple[Callable[[str], str], str]:
     from agentarch.tasks.registry import load_task
 
     t = load_task(task)
-    return t.metric.extract, t.answer_format(t.split().train) if len(t) else ""
+    return t.metric.extract, t.answer_format()
 
 
 def _from_text(text: str, store) -> tuple[str, DesignSpec, tuple | None, str]:

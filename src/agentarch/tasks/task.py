@@ -81,12 +81,16 @@ class Task:
         return Split(order[:n_train], order[n_train:n_train + n_val],
                      order[n_train + n_val:n_train + n_val + n_test])
 
-    def answer_format(self, train: Sequence[Example]) -> str:
+    def answer_format(self, train: Sequence[Example] | None = None) -> str:
         """What this task's answers look like ("a whole number in digits", "one letter (A)-(F)",
-        ...), for prompts. Pass the training split: the hint must not be learnt from the
-        examples a design is measured on."""
+        ...), for prompts. Learnt from the training split only (``train``, by default the default
+        split's), never from the examples a design is measured on; "" for a task with no examples."""
         from agentarch.tasks.answer_format import answer_format
 
+        if train is None:
+            if not self.examples:
+                return ""
+            train = self.split().train
         return answer_format(train, self.metric)
 
     def info(self) -> dict:
