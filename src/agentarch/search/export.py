@@ -348,21 +348,28 @@ def export_run(store, run_id: str, design: str | None, output: str | Path) -> tu
     return out, info
 
 
-def task_metric(task: str | None) -> str:
+def _saved_task(task: str | None):
+    """The task a run recorded, or None when it has none or it can no longer be loaded."""
     if not task:
-        return ""
+        return None
     try:
         from agentarch.tasks.registry import load_task
 
-        return load_task(task).metric.name
+        return load_task(task)
     except Exception:
-        return ""
+        return None
+
+
+def task_metric(task: str | None) -> str:
+    """The metric name of the task a run recorded ('' when the task is gone)."""
+    t = _saved_task(task)
+    return t.metric.name if t else ""
 
 
 def task_answer_format(task: str | None) -> str:
     """The answer-format hint the evaluator gave the design's prompts ('' when the task is gone)."""
-    if not task:
-        return ""
+    t = _saved_task(task)
+    return t.answer_format() if t else ""
     try:
         from agentarch.tasks.registry import load_task
 
