@@ -152,8 +152,8 @@ def test_a_run_that_finishes_is_done_and_a_rerun_resumes_it(tmp_path):
 
 
 # ---- Ctrl-C ---------------------------------------------------------------------------------------
-def interrupt(proc, after_line: str, wait: float = 1.0) -> tuple[int, float, str, str]:
-    """SIGINT once ``after_line`` appears on stderr (and ``wait`` seconds more); returns the exit
+def interrupt(proc, after_line: str, wait: float = 1.0, sig=signal.SIGINT) -> tuple[int, float, str, str]:
+    """``sig`` (SIGINT) once ``after_line`` appears on stderr (and ``wait`` seconds more); returns the exit
     code, seconds from SIGINT to exit, stdout and stderr."""
     seen = []
     deadline = time.time() + 120
@@ -167,7 +167,7 @@ def interrupt(proc, after_line: str, wait: float = 1.0) -> tuple[int, float, str
     assert any(after_line in s for s in seen), "".join(seen)
     time.sleep(wait)
     t0 = time.perf_counter()
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(sig)
     out, rest = proc.communicate(timeout=120)
     return proc.returncode, time.perf_counter() - t0, out, "".join(seen) + rest
 
@@ -188,6 +188,22 @@ def test_ctrl_c_marks_the_run_interrupted_and_says_how_to_resume(tmp_path, comma
     [run] = runs(db)
     assert run["status"] == "interrupted"
     assert "Resume with the same command:" in err and f"--db {db}" in err and f"agentarch {command[0]}" in err
+
+
+def test_sigterm_marks_the_run_interrupted_like_ctrl_c(tmp_path):
+    """A run started in the background (``cmd &`` ignores Ctrl-C) is stopped with ``kill``: the
+    run must not stay ``running``."""
+    db = tmp_path / "t.db"
+    proc = start("search", "--task", numbers_task(tmp_path), "--rounds", "2", "--val-limit", "3", "--test-limit", "2",
+                 "--input-field", "question", "--target-field", "answer", "--metric", "numeric",
+                 "--model", rules(tmp_path, delay=60), "--db", str(db), "--out", str(tmp_path / "runs"))
+    code, _, _, err = interrupt(proc, after_line="run ", sig=signal.SIGTERM)
+    assert code == 143, err
+    assert "Traceback" not in err
+    [run] = runs(db)
+    assert run["status"] == "interrupted"
+    assert run["events"][-1][0] == "interrupted"
+    assert "Resume with the same command:" in err
 
 
 # ---- a full disk ----------------------------------------------------------------------------------

@@ -2,8 +2,9 @@
 team-optimize, fit-router, fit-policy) wraps its work in ``run_lifecycle`` so a run is never left
 ``running`` when the process stops.
 
-- Ctrl-C: the run is marked ``interrupted``, a line says how to resume (the same command), and
-  ``KeyboardInterrupt`` goes on up (the CLI exits 130).
+- Ctrl-C or SIGTERM (``kill``; a job started in the background with ``&`` ignores Ctrl-C): the run
+  is marked ``interrupted``, a line says how to resume (the same command), and ``KeyboardInterrupt``
+  goes on up (the CLI exits 130, or 143 after SIGTERM).
 - The store's disk is full: the run is marked ``failed`` if the store still takes that one small
   write, and ``StoreFull`` (one line naming the file) goes on up.
 - Any other error: the run is marked ``failed`` with the reason, and the error goes on up.
@@ -14,12 +15,28 @@ from __future__ import annotations
 import hashlib
 import json
 import shlex
+import signal
 import sys
 from contextlib import contextmanager
 from typing import Iterator
 
 from agentarch.cli.common import err
 from agentarch.errors import StoreFull
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, handled like Ctrl-C so the run is marked before the process ends."""
+
+    seen = False  # click turns any KeyboardInterrupt into an abort; this tells the CLI which it was
+
+
+def terminate_on_sigterm() -> None:
+    """Turn SIGTERM into ``Terminated`` (commands that serve, like uvicorn, install their own)."""
+    def handler(signum, frame):
+        Terminated.seen = True
+        raise Terminated()
+
+    signal.signal(signal.SIGTERM, handler)
 
 
 def resume_command() -> str:
@@ -46,8 +63,9 @@ def run_lifecycle(store, run_id: str) -> Iterator[None]:
     the body marks success itself (``store.finish_run``)."""
     try:
         yield
-    except KeyboardInterrupt:
-        _mark(store, run_id, "interrupted", "interrupted (Ctrl-C)")
+    except KeyboardInterrupt as exc:
+        how = "SIGTERM" if isinstance(exc, Terminated) else "Ctrl-C"
+        _mark(store, run_id, "interrupted", f"interrupted ({how})")
         err.print(f"interrupted: run {run_id} is marked interrupted; finished work is kept in {store.path}.\n"
                   f"Resume with the same command:  {resume_command()}", highlight=False, soft_wrap=True)
         raise

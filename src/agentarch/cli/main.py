@@ -35,6 +35,9 @@ def main() -> None:
     from agentarch.cli.common import err
     from agentarch.errors import AgentArchError
 
+    from agentarch.cli.lifecycle import Terminated, terminate_on_sigterm
+
+    terminate_on_sigterm()
     try:
         code = app(standalone_mode=False)
     except click.NoArgsIsHelpError as exc:  # bare 'agentarch' or a group: the help text
@@ -53,14 +56,14 @@ def main() -> None:
         err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(2)
     except (KeyboardInterrupt, click.Abort):
-        _exit_now(130)
+        code = 130
     if code == 130:  # typer turns Ctrl-C into exit code 130
-        _exit_now(130)
+        _exit_now(143 if Terminated.seen else 130)  # 143: the shell's code for an end by SIGTERM
     sys.exit(code if isinstance(code, int) else 0)
 
 
 def _exit_now(code: int) -> None:
-    """Leave at once after Ctrl-C. The run is already marked and the store committed (every write
+    """Leave at once after Ctrl-C or SIGTERM. The run is already marked and the store committed (every write
     is, and the batched call-cache writes are when the event loop shuts down); what remains are model calls the embedded model cannot drop mid-batch (llama.cpp finishes
     the batch it is decoding), which a normal exit would wait for, many seconds on a busy machine."""
     import os
