@@ -20,7 +20,7 @@ from agentarch.runtime.evaluator import Evaluator
 from agentarch.search.base import Candidate, Optimizer, SearchEnv
 from agentarch.search.loop import run_search
 from agentarch.search.race import (FLOOR_CALLS, SHARES, RaceConfig, affordable, cheapest_first, family_designs,
-                                    parse_rungs)
+                                    parse_rungs, within_coverage_share)
 from agentarch.search.registry import make_optimizer
 from agentarch.search.space import Space
 from agentarch.store.db import Store
@@ -158,14 +158,16 @@ def test_baselines_race_and_only_survivors_get_the_whole_validation_split(tmp_pa
 
 def test_rerun_of_a_raced_search_replays_without_sending_a_call(tmp_path):
     folder = tmp_path / "a"
-    first, store, parts, model = search(folder, optimizer="evolve", calls=800, n=120, race=RaceConfig(), rounds=8)
+    race = RaceConfig(coverage_share=1.0)  # every family, so some are cut by their share: that is replayed too
+    first, store, parts, model = search(folder, optimizer="evolve", calls=800, n=120, race=race, rounds=8)
     assert model.calls and first.race["cut"] > 0 and first.race["dropped"] > 0 and first.stop_reason == "rounds"
-    again, store2, _, model2 = search(folder, optimizer="evolve", calls=800, n=120, race=RaceConfig(), rounds=8)
+    again, store2, _, model2 = search(folder, optimizer="evolve", calls=800, n=120, race=race, rounds=8)
     assert model2.calls == []  # nothing paid twice
     assert [d["design"] for d in again.race["designs"]] == [d["design"] for d in first.race["designs"]]
     assert [(d["outcome"], d["n"]) for d in again.race["designs"]] == \
         [(d["outcome"], d["n"]) for d in first.race["designs"]]
     assert again.best.id == first.best.id and again.spent["calls"] == first.spent["calls"]
+    assert again.race["coverage_left_out"] == first.race["coverage_left_out"]
     rows = [json.loads(r["data"]) for r in store2.events("run") if r["kind"] == "evaluated"]
     assert len({r["design"] for r in rows}) == len(rows)  # no design recorded twice
 
@@ -237,3 +239,44 @@ def test_meta_races_and_sees_dropped_agents_marked(tmp_path):
     marked = [line for line in asked[-1].splitlines() if "stopped early by racing" in line]
     assert any("direct" in line for line in marked)  # the dropped baseline, marked as partial
     assert any("agent" in line for line in marked)  # and a dropped generated agent
+
+
+def test_coverage_share_keeps_baselines_and_the_cheapest_families_that_fit():
+    a, b, c, d = (DesignSpec(block=x) for x in ("direct", "cot", "step_back", "debate"))
+    order = [(a, 1.0), (b, 1.0), (c, 2.0), (d, 6.0), (DesignSpec(block="moa"), float("inf"))]
+    # budget 100, share 0.4 -> 40 calls; first rung 8: direct 8 (a baseline) + cot 8 + step_back 16 = 32; debate 48 does not fit
+    kept, left = within_coverage_share(order, {a.id}, 8, 100, 0.4)
+    assert [s.block for s in kept] == ["direct", "cot", "step_back"]
+    assert [s.block for s in left] == ["debate", "moa"]
+    # a baseline is kept even past the share, and counts against it
+    # (budget 150 -> 60 calls: debate 48 first, then direct 8; cot would make 64)
+    kept, left = within_coverage_share(order, {d.id}, 8, 150, 0.4)
+    assert [s.block for s in kept] == ["direct", "debate"]
+    assert [s.block for s in left] == ["cot", "step_back", "moa"]
+    # no call budget: nothing is left out
+    kept, left = within_coverage_share(order, set(), 8, None, 0.4)
+    assert len(kept) == 5 and left == []
+
+
+def test_a_small_budget_leaves_the_costly_block_families_out_of_the_first_batch(tmp_path):
+    events = []
+    res, store, parts, model = search(tmp_path / "a", calls=300, n=120, race=RaceConfig(), rounds=1,
+                                      base=("direct", "cot", "cot_sc"), on_event=lambda k, d: events.append((k, d)))
+    first_round = [DesignSpec.model_validate(d["spec"]) for k, d in events if k == "proposal" and d["round"] == 0]
+    left_out = res.race["coverage_left_out"]
+    assert left_out and res.race["coverage_share"] == RaceConfig().coverage_share
+    screened = {s.label() for s in first_round}
+    assert not screened & set(left_out)
+    assert "self_consistency(n=5)[cot]" in screened  # a baseline is never left out, however costly
+    costs = dict((s.id, c) for s, c in asyncio.run(cheapest_first(first_round)))
+    kept_cost = sum(costs[s.id] * RaceConfig().rungs[0] for s in first_round)
+    assert kept_cost <= RaceConfig().coverage_share * 300
+    # what was left out costs more per example than anything kept that is not a baseline
+    space = Space.from_registry(train=parts.train)
+    every = {s.label(): c for s, c in asyncio.run(cheapest_first(family_designs(space)))}
+    kept_families = [s for s in first_round if s.label() in every and s.block not in ("direct", "cot", "self_consistency")]
+    assert min(every[x] for x in left_out) >= max(every[s.label()] for s in kept_families)
+    # a rerun leaves the same families out and pays nothing again
+    again, _, _, model2 = search(tmp_path / "a", calls=300, n=120, race=RaceConfig(), rounds=1,
+                                 base=("direct", "cot", "cot_sc"))
+    assert again.race["coverage_left_out"] == left_out and model2.calls == []

@@ -14,7 +14,8 @@ def race_table(race: dict) -> Table:
                         f"of {race['val']} validation examples), {race['reached_full']} reached full validation",
                   caption=f"calls sent: {race['calls_full']} on designs that reached full validation, "
                           f"{race['calls_stopped']} on designs stopped early "
-                          f"({race['dropped']} dropped as worse or no better, {race['cut']} cut by their budget share)")
+                          f"({race['dropped']} dropped as worse or no better, {race['cut']} cut by their budget share)"
+                          + _left_out(race))
     for col, j in [("design", "left"), ("kind", "left"), ("outcome", "left"), ("examples", "right"),
                    ("val", "right"), ("calls sent", "right")]:
         table.add_column(col, justify=j)
@@ -27,3 +28,11 @@ def race_table(race: dict) -> Table:
         table.add_row(f"... {len(rest)} more (all in report.json)", "", "", "", "",
                       str(sum(d["calls_sent"] for d in rest)))
     return table
+
+
+def _left_out(race: dict) -> str:
+    left = race.get("coverage_left_out") or []
+    if not left:
+        return ""
+    return (f"; {len(left)} block families left out of the first batch to keep it within "
+            f"{race.get('coverage_share', 0):.0%} of the budget: {', '.join(left)}")

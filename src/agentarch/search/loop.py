@@ -79,10 +79,13 @@ def _unaffordable(meter, ref: Scored, n: int) -> str:
     return ""
 
 
-async def _with_coverage(first: list[Candidate], optimizer: Optimizer) -> list[Candidate]:
+async def _with_coverage(first: list[Candidate], optimizer: Optimizer, race,
+                         budget_calls: float | None, n_val: int) -> tuple[list[Candidate], list[str]]:
     """The first batch with one default design of every block family of the optimizer's space
-    (built from the registry when it has none) that is not a baseline, all cheapest first."""
-    from agentarch.search.race import cheapest_first, family_designs
+    (built from the registry when it has none) that is not a baseline, all cheapest first, less the
+    families that would take the batch past ``race.coverage_share`` of the call budget (their
+    labels are returned too)."""
+    from agentarch.search.race import cheapest_first, family_designs, within_coverage_share
     from agentarch.search.space import Space
 
     space = optimizer.env.options.get("space") or Space.from_registry(train=optimizer.env.train)
@@ -90,11 +93,13 @@ async def _with_coverage(first: list[Candidate], optimizer: Optimizer) -> list[C
     cands = list(first) + [Candidate(spec, origin="coverage", note=f"block family {spec.block}")
                            for spec in family_designs(space) if spec.id not in ids]
     order = await cheapest_first([c.spec for c in cands])
+    kept, left_out = within_coverage_share(order, ids, min(race.sizes(n_val)[0], n_val), budget_calls,
+                                           race.coverage_share)
     by_id = {c.spec.id: c for c in cands}
-    return [by_id[spec.id] for spec, _ in order]
+    return [by_id[spec.id] for spec in kept], [spec.label() for spec in left_out]
 
 
-def race_summary(race, raced: list[dict], n_val: int) -> dict:
+def race_summary(race, raced: list[dict], n_val: int, left_out: list[str] = ()) -> dict:
     """What racing did: its settings, how many designs were screened, how many reached the whole
     validation split, how many were dropped or cut, and the calls sent for each design."""
     if race is None:
@@ -104,7 +109,7 @@ def race_summary(race, raced: list[dict], n_val: int) -> dict:
             "reached_full": count["full"], "dropped": count["dropped"], "cut": count["cut"],
             "calls_full": sum(r["calls_sent"] for r in raced if r["outcome"] == "full"),
             "calls_stopped": sum(r["calls_sent"] for r in raced if r["outcome"] != "full"),
-            "designs": raced}
+            "coverage_left_out": list(left_out), "designs": raced}
 
 
 async def measure_noise(evaluator, store: Store, run_id: str, history: list[Scored], baseline_ids: dict[str, str],
@@ -373,8 +378,11 @@ async def run_search(task, optimizer: Optimizer, evaluator, store: Store, run_id
         baseline_ids[name] = spec.id
         if spec.id not in evaluated and all(c.spec.id != spec.id for c in first):
             first.append(Candidate(spec, origin="baseline", note=name))
+    left_out: list[str] = []
     if race is not None and race.coverage:
-        first = await _with_coverage(first, optimizer)
+        # the whole call budget (a resumed run's meter holds only what was left), so a rerun splits alike
+        budget_calls = None if meter is None or meter.budget.calls is None else meter.budget.calls + prior_calls
+        first, left_out = await _with_coverage(first, optimizer, race, budget_calls, len(val))
     if not await run_batch(first, lambda c: "baseline" if c.origin == "baseline" else "candidate", 0):
         stop = "budget"
 
@@ -421,7 +429,7 @@ async def run_search(task, optimizer: Optimizer, evaluator, store: Store, run_id
     calls, tokens = spent()
     result = SearchResult(run_id, history, best, stop, baseline_ids, curve,
                           {"calls": calls, "tokens": tokens, "rounds": rnd}, screened=screened,
-                          race=race_summary(race, raced, len(val)))
+                          race=race_summary(race, raced, len(val), left_out))
     emit("stopped", {"reason": stop, "rounds": rnd, "evaluated": len(history), "screened": len(screened),
                      "spent_calls": calls,
                      "spent_tokens": tokens, "best": scored_dict(best, objective, lam) if best else None})

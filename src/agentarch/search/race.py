@@ -58,6 +58,8 @@ CONFIDENCE = (0.8, 0.9, 0.95)  # after rung k, dropped when the two-sided CONFID
 #                               a candidate that is probably worse is not worth 20 more examples)
 COVERAGE_CHILD = "cot"  # what a composite block wraps in the coverage batch
 DRY_RUN_SECONDS = 5.0  # a dry run that takes longer is ordered last
+COVERAGE_SHARE = 0.4  # block-family designs join the first batch, cheapest first, while the batch's
+#                       estimated first-rung cost stays within this share of the call budget
 
 # ---- configuration -----------------------------------------------------------------------------
 
@@ -71,10 +73,12 @@ class RaceConfig:
     probe: int = PROBE
     confidence: tuple[float, ...] = CONFIDENCE
     coverage: bool = True
+    coverage_share: float = COVERAGE_SHARE
 
     def to_dict(self) -> dict:
         return {"rungs": list(self.rungs), "shares": list(self.shares), "probe": self.probe,
-                "confidence": list(self.confidence), "coverage": self.coverage}
+                "confidence": list(self.confidence), "coverage": self.coverage,
+                "coverage_share": self.coverage_share}
 
     def sizes(self, n_val: int) -> list[int]:
         """The example counts a candidate is measured on: the rungs below ``n_val``, then ``n_val``."""
@@ -195,6 +199,30 @@ async def cheapest_first(specs: Sequence[DesignSpec]) -> list[tuple[DesignSpec, 
     costs = [await dry_run_calls(s) for s in specs]
     order = sorted(range(len(specs)), key=lambda i: (costs[i], i))
     return [(specs[i], costs[i]) for i in order]
+
+
+def within_coverage_share(order: Sequence[tuple[DesignSpec, float]], keep: set[str], first_rung: int,
+                          budget_calls: float | None, share: float) -> tuple[list[DesignSpec], list[DesignSpec]]:
+    """Split a cheapest-first batch into the designs to screen and the block families left out.
+    Each design's first-rung cost is estimated as its dry-run calls per example times ``first_rung``;
+    designs whose id is in ``keep`` (the baselines) always stay and count against the share; any
+    other design stays only while the running estimate fits in ``share`` of ``budget_calls``. With
+    no call budget, nothing is left out. The estimate is fixed before any call, so a resumed search
+    makes the same split."""
+    if budget_calls is None:
+        return [spec for spec, _ in order], []
+    cap = share * budget_calls
+    spent = sum(cost * first_rung for spec, cost in order if spec.id in keep and math.isfinite(cost))
+    kept, left_out = [], []
+    for spec, cost in order:
+        if spec.id in keep:
+            kept.append(spec)
+        elif math.isfinite(cost) and spent + cost * first_rung <= cap:
+            spent += cost * first_rung
+            kept.append(spec)
+        else:
+            left_out.append(spec)
+    return kept, left_out
 
 
 # ---- one candidate's race ----------------------------------------------------------------------
