@@ -1,7 +1,8 @@
 """Any OpenAI-compatible chat server: vLLM, llama.cpp, Ollama, hosted APIs.
 
-Uses one pooled aiohttp session (the lean client: a fraction of a millisecond per call). The API
-key is read from an environment variable and is never logged or stored.
+Uses one pooled aiohttp session (the lean client: a fraction of a millisecond per call) that writes
+request bodies with orjson. The API key is read from an environment variable and is never logged
+or stored.
 """
 
 from __future__ import annotations
@@ -12,12 +13,22 @@ import os
 import time
 
 import aiohttp
+import orjson
 
 from agentarch.errors import ModelError, PromptTooLong
 from agentarch.llm.retry import TransientError
 from agentarch.llm.types import Completion, Request, completion_from_openai
 
 RETRY_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
+
+
+def _json_bytes(body) -> bytes:
+    """A request body as JSON: orjson (a tenth of ``json.dumps``' cost), or ``json.dumps`` for what
+    orjson refuses (non-string keys, integers beyond 64 bits)."""
+    try:
+        return orjson.dumps(body)
+    except TypeError:
+        return json.dumps(body).encode()
 
 
 class OpenAICompatModel:
@@ -44,7 +55,7 @@ class OpenAICompatModel:
             self._session = aiohttp.ClientSession(
                 headers=headers, timeout=self._timeout,
                 connector=aiohttp.TCPConnector(limit=self._max_connections, ttl_dns_cache=300),
-                json_serialize=json.dumps)
+                json_serialize_bytes=_json_bytes)
         return self._session
 
     def _body(self, request: Request) -> dict:
