@@ -85,9 +85,12 @@ class MeteredModel:
 
     async def complete(self, request: Request) -> Completion:
         b = self.budget
-        bound = request.prompt_bound()
-        tokens = bound + request.max_tokens
-        dollars = self._cost(bound, request.max_tokens, request.model)
+        if b.tokens is None and b.dollars is None:
+            tokens, dollars = 0, 0.0  # nothing to reserve against: skip bounding the prompt (it reads it all)
+        else:
+            bound = request.prompt_bound()
+            tokens = bound + request.max_tokens
+            dollars = self._cost(bound, request.max_tokens, request.model)
         # Check and reserve with no await in between: atomic on the event loop.
         if b.calls is not None and self.used.calls + self._reserved_calls + 1 > b.calls:
             raise BudgetExceeded(f"call budget of {b.calls} spent")

@@ -18,7 +18,7 @@ class CachedModel:
         self.name = inner.name
         self.hits = 0
         self.misses = 0
-        self._inflight: dict[str, asyncio.Future] = {}
+        self._inflight: dict[str, asyncio.Future | None] = {}  # key -> what its waiters await (None: no waiter yet)
 
     async def complete(self, request: Request) -> Completion:
         key, record = request.cache_entry(self.backend, self.name)
@@ -26,25 +26,29 @@ class CachedModel:
         if row is not None:
             self.hits += 1
             return Completion(row[0], Usage(row[1], row[2]), row[3], cached=True)
-        pending = self._inflight.get(key)
-        if pending is not None:
+        inflight = self._inflight
+        if key in inflight:  # the same request is being sent: wait for its answer
+            fut = inflight[key]
+            if fut is None:
+                fut = inflight[key] = asyncio.get_running_loop().create_future()
             self.hits += 1
-            out = await asyncio.shield(pending)
+            out = await asyncio.shield(fut)
             return Completion(out.text, out.usage, out.finish_reason, cached=True)
-        fut = asyncio.get_running_loop().create_future()
-        self._inflight[key] = fut
+        inflight[key] = None  # a future only when a second caller comes: most calls have none
         try:
             out = await self.inner.complete(request)
         except BaseException as exc:
-            fut.set_exception(exc)
-            fut.exception()  # mark retrieved: waiters re-raise it themselves
+            fut = inflight.pop(key, None)
+            if fut is not None:
+                fut.set_exception(exc)
+                fut.exception()  # mark retrieved: waiters re-raise it themselves
             raise
-        finally:
-            self._inflight.pop(key, None)
+        fut = inflight.pop(key, None)
+        if fut is not None:
+            fut.set_result(out)
         self.misses += 1
         self.store.put_call(key, self.backend, self.name, record, out.text, out.usage.prompt_tokens,
                             out.usage.completion_tokens, out.finish_reason)
-        fut.set_result(out)
         return out
 
     async def aclose(self) -> None:
