@@ -79,3 +79,19 @@ def test_unusual_messages_keep_the_defined_key(messages):
     key, record = r.cache_entry("openai", "m")
     assert key == key_as_defined(r, "openai", "m")
     assert record.startswith('{"messages":' + json.dumps(messages, separators=(",", ":"), ensure_ascii=False) + ",")
+
+
+def test_settings_equal_in_python_but_written_differently_keep_their_own_keys():
+    """The text after the messages is remembered per setting: 1, 1.0 and True compare equal but
+    are written "1", "1.0" and "true"; a list of stop strings cannot be remembered at all."""
+    msgs = [{"role": "user", "content": "same"}]
+    requests = [Request(msgs, temperature=t, max_tokens=m, sample=s)
+                for t, m, s in ((1, 5, 1), (1.0, 5, 1), (True, 5, True), (1.0, 5.0, 1))]
+    requests.append(Request(msgs, stop=["\n", "Q:"]))
+    for r in requests + requests[::-1]:
+        key, record = r.cache_entry("openai", "m")
+        assert key == key_as_defined(r, "openai", "m")
+        assert record == json.dumps({"messages": msgs, "temperature": r.temperature, "max_tokens": r.max_tokens,
+                                     "stop": list(r.stop), "sample": r.sample, "repeat": r.repeat},
+                                    separators=(",", ":"), ensure_ascii=False)
+    assert len({r.key("openai", "m") for r in requests}) == len(requests)

@@ -44,6 +44,21 @@ def _head(backend: str, model: str) -> bytes:
     return _COMPACT([backend, model])[:-1].encode()
 
 
+@functools.lru_cache(maxsize=256, typed=True)
+def _tails(temperature, max_tokens, stop, sample, repeat) -> tuple[bytes, str]:
+    """What follows the messages in a cache key's JSON (UTF-8) and in the stored request's JSON.
+    A handful of settings recur on every call of a run, so both are built once per setting;
+    ``typed``: ``1`` and ``1.0`` (or ``True``) are written differently, so they are kept apart."""
+    stop_json = _COMPACT(list(stop)) if stop else "[]"
+    key_sample = sample if temperature > 0 else 0
+    key_repeat = f',{{"repeat":{_number(repeat)}}}' if repeat > 0 else ""  # repeat 0 keeps old keys
+    key_tail = (f",{_number(round(temperature, 4))},{_number(max_tokens)},{stop_json},{_number(key_sample)}"
+                f"{key_repeat}]")
+    record_tail = (f',"temperature":{_number(temperature)},"max_tokens":{_number(max_tokens)},"stop":{stop_json},'
+                   f'"sample":{_number(sample)},"repeat":{_number(repeat)}}}')
+    return key_tail.encode(), record_tail
+
+
 GREEDY_SEED = 42  # the one seed every greedy call sends, so greedy runs differ only by the server's batching
 
 
@@ -72,29 +87,28 @@ class Request:
     def key(self, backend: str, model: str) -> str:
         """Stable cache key over everything that changes the answer. A named ``model`` other than
         the stack's own ``model`` takes its place; the stack's own name keeps the usual keys."""
-        return self._key(backend, model, _messages_json(self.messages))
+        return self._key(backend, model, _messages_json(self.messages), self._tails()[0])
 
     def cache_entry(self, backend: str, model: str) -> tuple[str, str]:
         """(``key``, the request as the cache stores it in JSON), encoding the messages once: on a
         long prompt that encoding is most of the cache's cost per call."""
         messages = _messages_json(self.messages)
-        stop = _COMPACT(list(self.stop)) if self.stop else "[]"
-        record = (f'{{"messages":{messages.decode()},"temperature":{_number(self.temperature)},"max_tokens":'
-                  f'{_number(self.max_tokens)},"stop":{stop},"sample":{_number(self.sample)},'
-                  f'"repeat":{_number(self.repeat)}}}')
-        return self._key(backend, model, messages, stop), record
+        key_tail, record_tail = self._tails()
+        return self._key(backend, model, messages, key_tail), '{"messages":' + messages.decode() + record_tail
 
-    def _key(self, backend: str, model: str, messages: bytes, stop: str | None = None) -> str:
+    def _key(self, backend: str, model: str, messages: bytes, tail: bytes) -> str:
         # The compact JSON of [backend, model, messages, temperature, max_tokens, stop, sample
         # (, {"repeat": r})], assembled from parts: a list's JSON is its items' JSON joined by ",".
         if self.model and self.model != model:
             model = f"{model}>{self.model}"
-        if stop is None:
-            stop = _COMPACT(list(self.stop)) if self.stop else "[]"
-        sample = self.sample if self.temperature > 0 else 0
-        repeat = f',{{"repeat":{_number(self.repeat)}}}' if self.repeat > 0 else ""  # repeat 0 keeps old keys
-        tail = f",{_number(round(self.temperature, 4))},{_number(self.max_tokens)},{stop},{_number(sample)}{repeat}]"
-        return hashlib.sha256(b"%b,%b%b" % (_head(backend, model), messages, tail.encode())).hexdigest()
+        return hashlib.sha256(b"%b,%b%b" % (_head(backend, model), messages, tail)).hexdigest()
+
+    def _tails(self) -> tuple[bytes, str]:
+        args = (self.temperature, self.max_tokens, self.stop, self.sample, self.repeat)
+        try:
+            return _tails(*args)
+        except TypeError:  # unhashable (a list of stop strings): the same text, not remembered
+            return _tails.__wrapped__(*args)
 
     def seed(self, backend: str, model: str) -> int:
         """The sampler seed: one fixed seed for greedy calls; for sampled calls one drawn from the
