@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 
+import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer as LoopbackServer
 
@@ -54,3 +55,14 @@ def test_what_orjson_refuses_is_written_by_json():
     [(ctype, body)] = send([r])
     assert ctype == "application/json"
     assert body["messages"] == [{"role": "user", "content": "x", "7": "an int key", "big": 10**30}]
+
+
+def test_answers_orjson_refuses_are_read_by_json():
+    from agentarch.llm.openai_compat import _parse
+
+    plain = b'{"choices": [{"message": {"content": "hi \\u00e9"}}], "usage": {"prompt_tokens": 3}}'
+    assert _parse(plain) == json.loads(plain)
+    odd = b'{"choices": [{"message": {"content": "x"}, "logprob": NaN}], "id": 123456789012345678901234567890}'
+    assert _parse(odd)["id"] == 123456789012345678901234567890
+    with pytest.raises(json.JSONDecodeError):  # what json.loads raised before
+        _parse(b'{"choices": [')
