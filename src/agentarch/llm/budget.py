@@ -76,7 +76,11 @@ class MeteredModel:
         return prompt * price[0] + completion * price[1]
 
     def _count(self, model: str) -> Usage:
-        return self.by_model.setdefault(model or self.name, Usage())
+        name = model or self.name
+        used = self.by_model.get(name)
+        if used is None:
+            used = self.by_model[name] = Usage()
+        return used
 
     def remaining_seconds(self) -> float | None:
         if self.budget.seconds is None:
@@ -98,7 +102,7 @@ class MeteredModel:
             raise BudgetExceeded(f"token budget of {b.tokens} would be crossed by this call")
         if b.dollars is not None and self.used.dollars + self._reserved_dollars + dollars > b.dollars:
             raise BudgetExceeded(f"dollar budget of ${b.dollars:.4f} would be crossed by this call")
-        left = self.remaining_seconds()
+        left = None if b.seconds is None else self.remaining_seconds()
         if left is not None and left <= 0:
             raise BudgetExceeded(f"time budget of {b.seconds:.0f}s spent")
         self._reserved_calls += 1
@@ -125,11 +129,12 @@ class MeteredModel:
             self._reserved_tokens -= tokens
             self._reserved_dollars -= dollars
         # A sent call counts, whatever came back.
-        cost = self._cost(out.usage.prompt_tokens, out.usage.completion_tokens, request.model)
+        prompt, completion = out.usage.prompt_tokens, out.usage.completion_tokens
+        cost = self._cost(prompt, completion, request.model) if self.price is not None or request.model else 0.0
         for used in (self.used, self._count(request.model)):
             used.calls += 1
-            used.prompt_tokens += out.usage.prompt_tokens
-            used.completion_tokens += out.usage.completion_tokens
+            used.prompt_tokens += prompt
+            used.completion_tokens += completion
             used.dollars += cost
         return out
 
