@@ -8,9 +8,9 @@ SQLite file, then cache off), a bare aiohttp session, and the openai SDK. For ea
 - client CPU per call (``time.process_time``, this process only) against the instant server;
 - calls per second at ``--concurrency`` in flight against the delayed server.
 
-Arms are interleaved (each round runs them in a rotated order) and repeated; the table shows
-medians, and the ratios are medians of per-round ratios against the aiohttp floor measured in the
-same round.
+Arms are interleaved (each round runs their CPU measurements back to back, then their rate
+measurements, in a rotated order) and repeated; the table shows medians, and the ratios are medians
+of per-round ratios against the aiohttp floor measured in the same round.
 
     PYTHONPATH=src .venv/bin/python bench/bench_overhead.py --calls 2000 --rounds 5
 """
@@ -180,10 +180,11 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             for r in range(a.rounds):
                 order = arms[r % len(arms):] + arms[:r % len(arms)]
-                for arm in order:
+                for arm in order:  # the CPU runs of a round back to back: their ratios share the machine's state
                     start += 10_000_000
                     c, _ = asyncio.run(drive(arm, fast_url, a.calls, a.concurrency, start, Path(tmp)))
                     cpu[arm].append(c / a.calls * 1000)
+                for arm in order:
                     start += 10_000_000
                     _, w = asyncio.run(drive(arm, slow_url, a.rate_calls, a.concurrency, start, Path(tmp)))
                     rate[arm].append(a.rate_calls / w)
