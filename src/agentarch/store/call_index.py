@@ -26,7 +26,7 @@ import sqlite3
 import time
 import weakref
 
-CHECK_SECONDS = 0.005
+CHECK_SECONDS = 0.02  # a check costs a WAL read transaction (tens of µs on a busy machine)
 MAX_KEYS = 1_000_000
 
 _PEERS: dict[str, weakref.WeakSet] = {}  # a store file's path -> the indexes of it in this process
