@@ -87,7 +87,9 @@ class MeteredModel:
             return None
         return self.budget.seconds - (time.monotonic() - self.started)
 
-    async def complete(self, request: Request) -> Completion:
+    def reserve(self, request: Request) -> tuple[int, float, float | None]:
+        """Check the caps and reserve ``request``'s worst case: (tokens, dollars) reserved and the
+        seconds left (``None``: no time budget). Raises ``BudgetExceeded`` without reserving."""
         b = self.budget
         if b.tokens is None and b.dollars is None:
             tokens, dollars = 0, 0.0  # nothing to reserve against: skip bounding the prompt (it reads it all)
@@ -108,27 +110,21 @@ class MeteredModel:
         self._reserved_calls += 1
         self._reserved_tokens += tokens
         self._reserved_dollars += dollars
-        try:
-            if left is None:
-                out = await self.inner.complete(request)
-            else:
-                try:
-                    out = await asyncio.wait_for(self.inner.complete(request), left)
-                except asyncio.TimeoutError:
-                    self.used.calls += 1
-                    self._count(request.model).calls += 1
-                    raise BudgetExceeded(f"time budget of {b.seconds:.0f}s spent") from None
-        except BudgetExceeded:
-            raise
-        except BaseException:
-            self.used.calls += 1  # it was sent: a failed or cancelled call still counts as a call
-            self._count(request.model).calls += 1
-            raise
-        finally:
-            self._reserved_calls -= 1
-            self._reserved_tokens -= tokens
-            self._reserved_dollars -= dollars
-        # A sent call counts, whatever came back.
+        return tokens, dollars, left
+
+    def unreserve(self, tokens: int, dollars: float) -> None:
+        """Give back what ``reserve`` took, once the call has come back (or failed)."""
+        self._reserved_calls -= 1
+        self._reserved_tokens -= tokens
+        self._reserved_dollars -= dollars
+
+    def count_failed(self, request: Request) -> None:
+        """A call that was sent and failed, or was cancelled: it still counts as a call."""
+        self.used.calls += 1
+        self._count(request.model).calls += 1
+
+    def count_sent(self, request: Request, out: Completion) -> None:
+        """A call that came back, whatever it says: its call, tokens and cost."""
         prompt, completion = out.usage.prompt_tokens, out.usage.completion_tokens
         cost = self._cost(prompt, completion, request.model) if self.price is not None or request.model else 0.0
         for used in (self.used, self._count(request.model)):
@@ -136,6 +132,26 @@ class MeteredModel:
             used.prompt_tokens += prompt
             used.completion_tokens += completion
             used.dollars += cost
+
+    async def complete(self, request: Request) -> Completion:
+        tokens, dollars, left = self.reserve(request)
+        try:
+            if left is None:
+                out = await self.inner.complete(request)
+            else:
+                try:
+                    out = await asyncio.wait_for(self.inner.complete(request), left)
+                except asyncio.TimeoutError:
+                    self.count_failed(request)
+                    raise BudgetExceeded(f"time budget of {self.budget.seconds:.0f}s spent") from None
+        except BudgetExceeded:
+            raise
+        except BaseException:
+            self.count_failed(request)
+            raise
+        finally:
+            self.unreserve(tokens, dollars)
+        self.count_sent(request, out)
         return out
 
     async def aclose(self) -> None:

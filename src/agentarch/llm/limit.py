@@ -24,28 +24,35 @@ class LimitedModel:
         self._waiting: deque[asyncio.Future] = deque()
 
     async def complete(self, request: Request) -> Completion:
-        if self._free > 0 and not self._waiting:
-            self._free -= 1
-        else:
-            await self._wait_for_slot()
+        if not self.take():
+            await self.wait()
         try:
             return await self.inner.complete(request)
         finally:
-            self._release()
+            self.release()
 
-    async def _wait_for_slot(self) -> None:
+    def take(self) -> bool:
+        """Take a free slot if there is one and nobody waits for it; else ``wait()``."""
+        if self._free > 0 and not self._waiting:
+            self._free -= 1
+            return True
+        return False
+
+    async def wait(self) -> None:
+        """Wait for a slot, in arrival order; it is held when this returns."""
         turn = asyncio.get_running_loop().create_future()
         self._waiting.append(turn)
         try:
             await turn
         except asyncio.CancelledError:
             if turn.done() and not turn.cancelled():
-                self._release()  # handed a slot just as it was cancelled: pass it on
+                self.release()  # handed a slot just as it was cancelled: pass it on
             elif turn in self._waiting:
                 self._waiting.remove(turn)
             raise
 
-    def _release(self) -> None:
+    def release(self) -> None:
+        """Give a slot back: to the first waiting call, if any."""
         while self._waiting:
             turn = self._waiting.popleft()
             if not turn.done():
