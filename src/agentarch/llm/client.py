@@ -1,6 +1,6 @@
 """Builds the model stack from plain settings: backend, then concurrency limit, usage meter with
-the hard budget, retry (those four run as one ``CallPath``), and the persistent cache on top (so
-cache hits are free and uncounted)."""
+the hard budget, retry, and the persistent cache on top (so cache hits are free and uncounted);
+one ``CallPath`` runs them all in a single coroutine."""
 
 from __future__ import annotations
 
@@ -43,9 +43,9 @@ def stack(backend, store: Store | None = None, budget: Budget | None = None,
     limit = LimitedModel(named, concurrency) if concurrency else None
     meter = MeteredModel(limit or named, budget, price)
     retry = RetryingModel(meter, attempts=retries) if retries > 1 else None
-    path = CallPath(named, limit, meter, retry)  # those four layers in one coroutine
-    cache = CachedModel(path, store) if store is not None else None
-    return ModelStack(cache or path, meter, cache, backend, {"models": named})
+    cache = CachedModel(retry or meter, store) if store is not None else None
+    path = CallPath(named, limit, meter, retry, cache)  # those five layers in one coroutine
+    return ModelStack(path, meter, cache, backend, {"models": named})
 
 
 _LOCAL: dict[tuple, object] = {}
