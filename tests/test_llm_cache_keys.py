@@ -95,3 +95,10 @@ def test_settings_equal_in_python_but_written_differently_keep_their_own_keys():
                                      "stop": list(r.stop), "sample": r.sample, "repeat": r.repeat},
                                     separators=(",", ":"), ensure_ascii=False)
     assert len({r.key("openai", "m") for r in requests}) == len(requests)
+
+
+def test_a_named_model_takes_the_stack_models_place_in_the_key():
+    other = Request([{"role": "user", "content": "q"}], temperature=0.3, sample=2, repeat=1, model="other")
+    own = Request([{"role": "user", "content": "q"}], model="m")
+    assert other.cache_entry("openai", "m")[0] == key_as_defined(other, "openai", "m>other")
+    assert own.key("openai", "m") == key_as_defined(own, "openai", "m")

@@ -39,16 +39,13 @@ def _number(x) -> str:
     return _COMPACT(x)
 
 
-@functools.lru_cache(maxsize=64)
-def _head(backend: str, model: str) -> bytes:
-    return _COMPACT([backend, model])[:-1].encode()
-
-
 @functools.lru_cache(maxsize=256, typed=True)
-def _tails(temperature, max_tokens, stop, sample, repeat) -> tuple[bytes, str]:
-    """What follows the messages in a cache key's JSON (UTF-8) and in the stored request's JSON.
-    A handful of settings recur on every call of a run, so both are built once per setting;
-    ``typed``: ``1`` and ``1.0`` (or ``True``) are written differently, so they are kept apart."""
+def _parts(backend, model, temperature, max_tokens, stop, sample, repeat) -> tuple[bytes, bytes, str]:
+    """What comes before the messages in a cache key's JSON, what follows them there (both UTF-8),
+    and what follows them in the stored request's JSON. A handful of settings recur on every call
+    of a run, so these are built once per setting; ``typed``: ``1`` and ``1.0`` (or ``True``) are
+    written differently, so they are kept apart."""
+    head = _COMPACT([backend, model])[:-1] + ","
     stop_json = _COMPACT(list(stop)) if stop else "[]"
     key_sample = sample if temperature > 0 else 0
     key_repeat = f',{{"repeat":{_number(repeat)}}}' if repeat > 0 else ""  # repeat 0 keeps old keys
@@ -56,7 +53,7 @@ def _tails(temperature, max_tokens, stop, sample, repeat) -> tuple[bytes, str]:
                 f"{key_repeat}]")
     record_tail = (f',"temperature":{_number(temperature)},"max_tokens":{_number(max_tokens)},"stop":{stop_json},'
                    f'"sample":{_number(sample)},"repeat":{_number(repeat)}}}')
-    return key_tail.encode(), record_tail
+    return head.encode(), key_tail.encode(), record_tail
 
 
 GREEDY_SEED = 42  # the one seed every greedy call sends, so greedy runs differ only by the server's batching
@@ -87,28 +84,27 @@ class Request:
     def key(self, backend: str, model: str) -> str:
         """Stable cache key over everything that changes the answer. A named ``model`` other than
         the stack's own ``model`` takes its place; the stack's own name keeps the usual keys."""
-        return self._key(backend, model, _messages_json(self.messages), self._tails()[0])
+        head, key_tail, _ = self._parts(backend, model)
+        return hashlib.sha256(head + _messages_json(self.messages) + key_tail).hexdigest()
 
     def cache_entry(self, backend: str, model: str) -> tuple[str, str]:
         """(``key``, the request as the cache stores it in JSON), encoding the messages once: on a
         long prompt that encoding is most of the cache's cost per call."""
         messages = _messages_json(self.messages)
-        key_tail, record_tail = self._tails()
-        return self._key(backend, model, messages, key_tail), '{"messages":' + messages.decode() + record_tail
+        head, key_tail, record_tail = self._parts(backend, model)
+        return hashlib.sha256(head + messages + key_tail).hexdigest(), '{"messages":' + messages.decode() + record_tail
 
-    def _key(self, backend: str, model: str, messages: bytes, tail: bytes) -> str:
-        # The compact JSON of [backend, model, messages, temperature, max_tokens, stop, sample
-        # (, {"repeat": r})], assembled from parts: a list's JSON is its items' JSON joined by ",".
+    def _parts(self, backend: str, model: str) -> tuple[bytes, bytes, str]:
+        # The key hashes the compact JSON of [backend, model, messages, temperature, max_tokens,
+        # stop, sample (, {"repeat": r})], assembled from parts: a list's JSON is its items' JSON
+        # joined by ",". ``_parts`` holds what comes before and after the messages.
         if self.model and self.model != model:
             model = f"{model}>{self.model}"
-        return hashlib.sha256(b"%b,%b%b" % (_head(backend, model), messages, tail)).hexdigest()
-
-    def _tails(self) -> tuple[bytes, str]:
-        args = (self.temperature, self.max_tokens, self.stop, self.sample, self.repeat)
+        args = (backend, model, self.temperature, self.max_tokens, self.stop, self.sample, self.repeat)
         try:
-            return _tails(*args)
+            return _parts(*args)
         except TypeError:  # unhashable (a list of stop strings): the same text, not remembered
-            return _tails.__wrapped__(*args)
+            return _parts.__wrapped__(*args)
 
     def seed(self, backend: str, model: str) -> int:
         """The sampler seed: one fixed seed for greedy calls; for sampled calls one drawn from the
