@@ -76,18 +76,27 @@ class MeteredModel:
         return prompt * price[0] + completion * price[1]
 
     def _count(self, model: str) -> Usage:
-        return self.by_model.setdefault(model or self.name, Usage())
+        name = model or self.name
+        used = self.by_model.get(name)
+        if used is None:
+            used = self.by_model[name] = Usage()
+        return used
 
     def remaining_seconds(self) -> float | None:
         if self.budget.seconds is None:
             return None
         return self.budget.seconds - (time.monotonic() - self.started)
 
-    async def complete(self, request: Request) -> Completion:
+    def reserve(self, request: Request) -> tuple[int, float, float | None]:
+        """Check the caps and reserve ``request``'s worst case: (tokens, dollars) reserved and the
+        seconds left (``None``: no time budget). Raises ``BudgetExceeded`` without reserving."""
         b = self.budget
-        bound = request.prompt_bound()
-        tokens = bound + request.max_tokens
-        dollars = self._cost(bound, request.max_tokens, request.model)
+        if b.tokens is None and b.dollars is None:
+            tokens, dollars = 0, 0.0  # nothing to reserve against: skip bounding the prompt (it reads it all)
+        else:
+            bound = request.prompt_bound()
+            tokens = bound + request.max_tokens
+            dollars = self._cost(bound, request.max_tokens, request.model)
         # Check and reserve with no await in between: atomic on the event loop.
         if b.calls is not None and self.used.calls + self._reserved_calls + 1 > b.calls:
             raise BudgetExceeded(f"call budget of {b.calls} spent")
@@ -95,12 +104,37 @@ class MeteredModel:
             raise BudgetExceeded(f"token budget of {b.tokens} would be crossed by this call")
         if b.dollars is not None and self.used.dollars + self._reserved_dollars + dollars > b.dollars:
             raise BudgetExceeded(f"dollar budget of ${b.dollars:.4f} would be crossed by this call")
-        left = self.remaining_seconds()
+        left = None if b.seconds is None else self.remaining_seconds()
         if left is not None and left <= 0:
             raise BudgetExceeded(f"time budget of {b.seconds:.0f}s spent")
         self._reserved_calls += 1
         self._reserved_tokens += tokens
         self._reserved_dollars += dollars
+        return tokens, dollars, left
+
+    def unreserve(self, tokens: int, dollars: float) -> None:
+        """Give back what ``reserve`` took, once the call has come back (or failed)."""
+        self._reserved_calls -= 1
+        self._reserved_tokens -= tokens
+        self._reserved_dollars -= dollars
+
+    def count_failed(self, request: Request) -> None:
+        """A call that was sent and failed, or was cancelled: it still counts as a call."""
+        self.used.calls += 1
+        self._count(request.model).calls += 1
+
+    def count_sent(self, request: Request, out: Completion) -> None:
+        """A call that came back, whatever it says: its call, tokens and cost."""
+        prompt, completion = out.usage.prompt_tokens, out.usage.completion_tokens
+        cost = self._cost(prompt, completion, request.model) if self.price is not None or request.model else 0.0
+        for used in (self.used, self._count(request.model)):
+            used.calls += 1
+            used.prompt_tokens += prompt
+            used.completion_tokens += completion
+            used.dollars += cost
+
+    async def complete(self, request: Request) -> Completion:
+        tokens, dollars, left = self.reserve(request)
         try:
             if left is None:
                 out = await self.inner.complete(request)
@@ -108,26 +142,16 @@ class MeteredModel:
                 try:
                     out = await asyncio.wait_for(self.inner.complete(request), left)
                 except asyncio.TimeoutError:
-                    self.used.calls += 1
-                    self._count(request.model).calls += 1
-                    raise BudgetExceeded(f"time budget of {b.seconds:.0f}s spent") from None
+                    self.count_failed(request)
+                    raise BudgetExceeded(f"time budget of {self.budget.seconds:.0f}s spent") from None
         except BudgetExceeded:
             raise
         except BaseException:
-            self.used.calls += 1  # it was sent: a failed or cancelled call still counts as a call
-            self._count(request.model).calls += 1
+            self.count_failed(request)
             raise
         finally:
-            self._reserved_calls -= 1
-            self._reserved_tokens -= tokens
-            self._reserved_dollars -= dollars
-        # A sent call counts, whatever came back.
-        cost = self._cost(out.usage.prompt_tokens, out.usage.completion_tokens, request.model)
-        for used in (self.used, self._count(request.model)):
-            used.calls += 1
-            used.prompt_tokens += out.usage.prompt_tokens
-            used.completion_tokens += out.usage.completion_tokens
-            used.dollars += cost
+            self.unreserve(tokens, dollars)
+        self.count_sent(request, out)
         return out
 
     async def aclose(self) -> None:

@@ -1,5 +1,6 @@
 """Builds the model stack from plain settings: backend, then concurrency limit, usage meter with
-the hard budget, retry, and the persistent cache on top (so cache hits are free and uncounted)."""
+the hard budget, retry, and the persistent cache on top (so cache hits are free and uncounted);
+one ``CallPath`` runs them all in a single coroutine."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from dataclasses import dataclass, field
 
 from agentarch.llm.budget import Budget, MeteredModel
 from agentarch.llm.cache import CachedModel
+from agentarch.llm.call_path import CallPath
 from agentarch.llm.limit import LimitedModel
 from agentarch.llm.named_models import NamedModels
 from agentarch.llm.retry import RetryingModel
@@ -38,11 +40,12 @@ def stack(backend, store: Store | None = None, budget: Budget | None = None,
           price: tuple[float, float] | None = None, open_model=None) -> ModelStack:
     """``open_model(name)`` opens another model a design node names (``None``: only ``backend``)."""
     named = NamedModels(backend, open_model)
-    inner = LimitedModel(named, concurrency) if concurrency else named
-    meter = MeteredModel(inner, budget, price)
-    top = RetryingModel(meter, attempts=retries) if retries > 1 else meter
-    cache = CachedModel(top, store) if store is not None else None
-    return ModelStack(cache or top, meter, cache, backend, {"models": named})
+    limit = LimitedModel(named, concurrency) if concurrency else None
+    meter = MeteredModel(limit or named, budget, price)
+    retry = RetryingModel(meter, attempts=retries) if retries > 1 else None
+    cache = CachedModel(retry or meter, store) if store is not None else None
+    path = CallPath(named, limit, meter, retry, cache)  # those five layers in one coroutine
+    return ModelStack(path, meter, cache, backend, {"models": named})
 
 
 _LOCAL: dict[tuple, object] = {}

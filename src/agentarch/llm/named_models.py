@@ -30,6 +30,8 @@ class NamedModels:
         return self.opened[name]
 
     async def complete(self, request: Request) -> Completion:
+        if not request.model:  # the stack's own model: most calls
+            return await self.default.complete(request)
         return await self.get(request.model).complete(request)
 
     async def aclose(self) -> None:

@@ -1,7 +1,8 @@
 """Any OpenAI-compatible chat server: vLLM, llama.cpp, Ollama, hosted APIs.
 
-Uses one pooled aiohttp session (the lean client: a fraction of a millisecond per call). The API
-key is read from an environment variable and is never logged or stored.
+Uses one pooled aiohttp session (the lean client: a fraction of a millisecond per call) that writes
+request bodies with orjson. The API key is read from an environment variable and is never logged
+or stored.
 """
 
 from __future__ import annotations
@@ -12,12 +13,22 @@ import os
 import time
 
 import aiohttp
+import orjson
 
 from agentarch.errors import ModelError, PromptTooLong
 from agentarch.llm.retry import TransientError
 from agentarch.llm.types import Completion, Request, completion_from_openai
 
 RETRY_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
+
+
+def _json_bytes(body) -> bytes:
+    """A request body as JSON: orjson (a tenth of ``json.dumps``' cost), or ``json.dumps`` for what
+    orjson refuses (non-string keys, integers beyond 64 bits)."""
+    try:
+        return orjson.dumps(body)
+    except TypeError:
+        return json.dumps(body).encode()
 
 
 class OpenAICompatModel:
@@ -44,7 +55,7 @@ class OpenAICompatModel:
             self._session = aiohttp.ClientSession(
                 headers=headers, timeout=self._timeout,
                 connector=aiohttp.TCPConnector(limit=self._max_connections, ttl_dns_cache=300),
-                json_serialize=json.dumps)
+                json_serialize_bytes=_json_bytes)
         return self._session
 
     def _body(self, request: Request) -> dict:
@@ -61,7 +72,7 @@ class OpenAICompatModel:
             async with self._session_get().post(self._url, json=self._body(request)) as resp:
                 raw = await resp.read()
                 status = resp.status
-                retry_after = resp.headers.get("Retry-After")
+                retry_after = resp.headers.get("Retry-After") if status != 200 else None
         except (aiohttp.ClientConnectorError, ConnectionRefusedError) as exc:
             raise TransientError(f"cannot reach {self.base_url} ({exc.__class__.__name__}); "
                                  "is the server running and is --base-url right?") from None
@@ -82,12 +93,20 @@ class OpenAICompatModel:
             if status == 404:
                 raise ModelError(f"{self._url} answered 404: is '{self.name}' served there? ({detail})")
             raise ModelError(f"{self.base_url} answered HTTP {status}: {detail}")
-        data = json.loads(raw)
-        return completion_from_openai(data, time.perf_counter() - t0)
+        return completion_from_openai(_parse(raw), time.perf_counter() - t0)
 
     async def aclose(self) -> None:
         if self._session is not None and not self._session.closed:
             await self._session.close()
+
+
+def _parse(raw: bytes):
+    """An answer's JSON: orjson (a fifth of ``json.loads``' cost), or ``json.loads`` for what orjson
+    refuses (NaN, integers beyond 64 bits), which also raises the usual error on a broken body."""
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return json.loads(raw)
 
 
 def _context_error(raw: bytes) -> PromptTooLong | None:

@@ -35,10 +35,15 @@ class RetryingModel:
             except TransientError as exc:
                 if attempt == self.attempts - 1:
                     raise
-                delay = exc.retry_after or min(self.max_delay, self.base_delay * 2 ** attempt)
-                self.retries += 1
-                await asyncio.sleep(delay * (0.5 + random.random() / 2))
+                await self.backoff(attempt, exc)
         raise AssertionError("unreachable")
+
+    async def backoff(self, attempt: int, exc: TransientError) -> None:
+        """Wait before retrying after failed ``attempt`` (0-based): the server's hint, else
+        exponential backoff, with jitter."""
+        delay = exc.retry_after or min(self.max_delay, self.base_delay * 2 ** attempt)
+        self.retries += 1
+        await asyncio.sleep(delay * (0.5 + random.random() / 2))
 
     async def aclose(self) -> None:
         await self.inner.aclose()

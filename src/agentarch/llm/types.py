@@ -8,9 +8,28 @@ import json
 import math
 from dataclasses import dataclass, field, replace
 
+import orjson
+
 Message = dict  # {"role": "system" | "user" | "assistant", "content": str}
 
 _COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+
+def _messages_json(messages) -> bytes:
+    """``_COMPACT(messages)`` as UTF-8, byte for byte. Plain dicts whose values are all strings (or
+    ``None``) go through orjson, which writes such JSON exactly as ``_COMPACT`` does (same escapes,
+    no spaces, non-ASCII kept) at a tenth of the cost; anything else (numbers, content parts, dict
+    subclasses, keys orjson refuses) takes ``_COMPACT`` itself, so the cache keys never change."""
+    try:
+        for m in messages:
+            if type(m) is not dict:
+                raise TypeError
+            for v in m.values():
+                if type(v) is not str and v is not None:
+                    raise TypeError
+        return orjson.dumps(messages)
+    except (TypeError, AttributeError):  # orjson.JSONEncodeError is a TypeError
+        return _COMPACT(messages).encode()
 
 
 def _number(x) -> str:
@@ -20,9 +39,21 @@ def _number(x) -> str:
     return _COMPACT(x)
 
 
-@functools.lru_cache(maxsize=64)
-def _head(backend: str, model: str) -> str:
-    return _COMPACT([backend, model])[:-1]
+@functools.lru_cache(maxsize=256, typed=True)
+def _parts(backend, model, temperature, max_tokens, stop, sample, repeat) -> tuple[bytes, bytes, str]:
+    """What comes before the messages in a cache key's JSON, what follows them there (both UTF-8),
+    and what follows them in the stored request's JSON. A handful of settings recur on every call
+    of a run, so these are built once per setting; ``typed``: ``1`` and ``1.0`` (or ``True``) are
+    written differently, so they are kept apart."""
+    head = _COMPACT([backend, model])[:-1] + ","
+    stop_json = _COMPACT(list(stop)) if stop else "[]"
+    key_sample = sample if temperature > 0 else 0
+    key_repeat = f',{{"repeat":{_number(repeat)}}}' if repeat > 0 else ""  # repeat 0 keeps old keys
+    key_tail = (f",{_number(round(temperature, 4))},{_number(max_tokens)},{stop_json},{_number(key_sample)}"
+                f"{key_repeat}]")
+    record_tail = (f',"temperature":{_number(temperature)},"max_tokens":{_number(max_tokens)},"stop":{stop_json},'
+                   f'"sample":{_number(sample)},"repeat":{_number(repeat)}}}')
+    return head.encode(), key_tail.encode(), record_tail
 
 
 GREEDY_SEED = 42  # the one seed every greedy call sends, so greedy runs differ only by the server's batching
@@ -53,30 +84,27 @@ class Request:
     def key(self, backend: str, model: str) -> str:
         """Stable cache key over everything that changes the answer. A named ``model`` other than
         the stack's own ``model`` takes its place; the stack's own name keeps the usual keys."""
-        return self._key(backend, model, _COMPACT(self.messages))
+        head, key_tail, _ = self._parts(backend, model)
+        return hashlib.sha256(head + _messages_json(self.messages) + key_tail).hexdigest()
 
     def cache_entry(self, backend: str, model: str) -> tuple[str, str]:
         """(``key``, the request as the cache stores it in JSON), encoding the messages once: on a
         long prompt that encoding is most of the cache's cost per call."""
-        messages = _COMPACT(self.messages)
-        stop = _COMPACT(list(self.stop)) if self.stop else "[]"
-        record = (f'{{"messages":{messages},"temperature":{_number(self.temperature)},"max_tokens":'
-                  f'{_number(self.max_tokens)},"stop":{stop},"sample":{_number(self.sample)},'
-                  f'"repeat":{_number(self.repeat)}}}')
-        return self._key(backend, model, messages, stop), record
+        messages = _messages_json(self.messages)
+        head, key_tail, record_tail = self._parts(backend, model)
+        return hashlib.sha256(head + messages + key_tail).hexdigest(), '{"messages":' + messages.decode() + record_tail
 
-    def _key(self, backend: str, model: str, messages: str, stop: str | None = None) -> str:
-        # The compact JSON of [backend, model, messages, temperature, max_tokens, stop, sample
-        # (, {"repeat": r})], assembled from parts: a list's JSON is its items' JSON joined by ",".
+    def _parts(self, backend: str, model: str) -> tuple[bytes, bytes, str]:
+        # The key hashes the compact JSON of [backend, model, messages, temperature, max_tokens,
+        # stop, sample (, {"repeat": r})], assembled from parts: a list's JSON is its items' JSON
+        # joined by ",". ``_parts`` holds what comes before and after the messages.
         if self.model and self.model != model:
             model = f"{model}>{self.model}"
-        if stop is None:
-            stop = _COMPACT(list(self.stop)) if self.stop else "[]"
-        sample = self.sample if self.temperature > 0 else 0
-        repeat = f',{{"repeat":{_number(self.repeat)}}}' if self.repeat > 0 else ""  # repeat 0 keeps old keys
-        blob = (f"{_head(backend, model)},{messages},{_number(round(self.temperature, 4))},{_number(self.max_tokens)},"
-                f"{stop},{_number(sample)}{repeat}]")
-        return hashlib.sha256(blob.encode()).hexdigest()
+        args = (backend, model, self.temperature, self.max_tokens, self.stop, self.sample, self.repeat)
+        try:
+            return _parts(*args)
+        except TypeError:  # unhashable (a list of stop strings): the same text, not remembered
+            return _parts.__wrapped__(*args)
 
     def seed(self, backend: str, model: str) -> int:
         """The sampler seed: one fixed seed for greedy calls; for sampled calls one drawn from the

@@ -16,6 +16,7 @@ from typing import Any, Iterable
 
 from agentarch.errors import ConfigError, StoreFull
 from agentarch.store.access import check_writable, connect_readonly, explain_open_error
+from agentarch.store.call_index import CallIndex
 from agentarch.store.pending_calls import PendingCalls
 from agentarch.store.schema import SCHEMA, drop_untrusted_results
 
@@ -66,6 +67,7 @@ class Store:
         self.path = Path(path)
         self.dropped_results = 0
         self.pending: PendingCalls | None = None
+        self.index: CallIndex | None = None  # the keys held, so a miss skips SQLite (writable stores)
         if readonly:
             self.db = connect_readonly(self.path)
             self.db.row_factory = sqlite3.Row
@@ -84,7 +86,8 @@ class Store:
         except sqlite3.DatabaseError as exc:
             raise explain_open_error(self.path, exc) from None
         self.db.row_factory = sqlite3.Row
-        self.pending = PendingCalls(self.db)
+        self.index = CallIndex(self.db, str(self.path.resolve()))
+        self.pending = PendingCalls(self.db, on_commit=self.index.committed)
         self._call_lookup = self.db.cursor()  # reused: the cache's lookup is on every call's path
 
     def close(self) -> None:
@@ -99,6 +102,8 @@ class Store:
             row = self.pending.get(key)
             if row is not None:
                 return row
+            if not self.index.might_have(key):
+                return None
         return self._call_lookup.execute(
             "SELECT text, prompt_tokens, completion_tokens, finish_reason FROM calls WHERE key=?", (key,)
         ).fetchone()
@@ -106,6 +111,7 @@ class Store:
     def put_call(self, key: str, backend: str, model: str, request: str, text: str,
                  prompt_tokens: int, completion_tokens: int, finish_reason: str) -> None:
         """Cache one call: visible to ``get_call`` at once, committed in a batch (``pending_calls``)."""
+        self.index.add(key)
         self.pending.add((key, backend, model, request, text, prompt_tokens, completion_tokens, finish_reason,
                           time.time()))
 

@@ -38,8 +38,10 @@ INSERT = "INSERT OR REPLACE INTO calls VALUES (?,?,?,?,?,?,?,?,?)"
 class PendingCalls:
     """Rows of the ``calls`` table not committed yet, by key."""
 
-    def __init__(self, db: sqlite3.Connection, flush_seconds: float | None = None):
+    def __init__(self, db: sqlite3.Connection, flush_seconds: float | None = None, on_commit=None):
+        """``on_commit()`` is told when pending rows were committed (``CallIndex.committed``)."""
         self.db = db
+        self.on_commit = on_commit
         self.flush_seconds = FLUSH_SECONDS if flush_seconds is None else flush_seconds
         self.rows: dict[str, tuple] = {}
         self._timer: asyncio.TimerHandle | None = None
@@ -90,6 +92,8 @@ class PendingCalls:
 
     def committed(self) -> None:
         """The caller's transaction that ``write`` joined has committed."""
+        if self.on_commit is not None:
+            self.on_commit()
         self.rows.clear()
         if self._timer is not None:
             self._timer.cancel()
