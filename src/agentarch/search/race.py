@@ -58,8 +58,8 @@ CONFIDENCE = (0.8, 0.9, 0.95)  # after rung k, dropped when the two-sided CONFID
 #                               a candidate that is probably worse is not worth 20 more examples)
 COVERAGE_CHILD = "cot"  # what a composite block wraps in the coverage batch
 DRY_RUN_SECONDS = 5.0  # a dry run that takes longer is ordered last
-COVERAGE_SHARE = 0.4  # block-family designs join the first batch, cheapest first, while the batch's
-#                       estimated first-rung cost stays within this share of the call budget
+COVERAGE_SHARE = 0.25  # block-family designs join the first batch (beside the baselines), cheapest first,
+#                        while their estimated first-rung cost stays within this share of the call budget
 
 # ---- configuration -----------------------------------------------------------------------------
 
@@ -205,14 +205,14 @@ def within_coverage_share(order: Sequence[tuple[DesignSpec, float]], keep: set[s
                           budget_calls: float | None, share: float) -> tuple[list[DesignSpec], list[DesignSpec]]:
     """Split a cheapest-first batch into the designs to screen and the block families left out.
     Each design's first-rung cost is estimated as its dry-run calls per example times ``first_rung``;
-    designs whose id is in ``keep`` (the baselines) always stay and count against the share; any
-    other design stays only while the running estimate fits in ``share`` of ``budget_calls``. With
+    designs whose id is in ``keep`` (the baselines) always stay, outside the share; any other design
+    stays only while the running estimate of those others fits in ``share`` of ``budget_calls``. With
     no call budget, nothing is left out. The estimate is fixed before any call, so a resumed search
     makes the same split."""
     if budget_calls is None:
         return [spec for spec, _ in order], []
     cap = share * budget_calls
-    spent = sum(cost * first_rung for spec, cost in order if spec.id in keep and math.isfinite(cost))
+    spent = 0.0
     kept, left_out = [], []
     for spec, cost in order:
         if spec.id in keep:
