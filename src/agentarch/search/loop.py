@@ -93,7 +93,7 @@ async def _with_coverage(first: list[Candidate], optimizer: Optimizer, race,
     cands = list(first) + [Candidate(spec, origin="coverage", note=f"block family {spec.block}")
                            for spec in family_designs(space) if spec.id not in ids]
     order = await cheapest_first([c.spec for c in cands])
-    kept, left_out = within_coverage_share(order, ids, min(race.sizes(n_val)[0], n_val), budget_calls,
+    kept, left_out = within_coverage_share(order, ids, race.sizes(n_val)[0], budget_calls,
                                            race.coverage_share)
     by_id = {c.spec.id: c for c in cands}
     return [by_id[spec.id] for spec in kept], [spec.label() for spec in left_out]
