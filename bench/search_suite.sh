@@ -34,7 +34,8 @@ RUNGS=${SUITE_RUNGS:-8,20}
 DEMOS=${SUITE_DEMOS:-8}
 INSTRUCTIONS=${SUITE_INSTRUCTIONS:-3}
 ROUNDS=${SUITE_ROUNDS:-60}           # high enough that the budget, not the round count, ends a search
-PATIENCE=${SUITE_PATIENCE:-12}
+PATIENCE=${SUITE_PATIENCE:-$ROUNDS}  # rounds without a better design before it stops: off by default, as a raced
+#                                     round costs ~8-24 calls and 12 of them ended a search at 244 of its 400 calls
 SEED=${SUITE_SEED:-0}
 OUT=${SUITE_OUT:-bench/out/suite}
 MODEL=${SUITE_MODEL:-}               # empty: the embedded model; else a --model value (e.g. scripted:rules.json)

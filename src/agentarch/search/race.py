@@ -5,7 +5,10 @@ split) and after each rung it is compared with the incumbent -- the best design 
 split so far -- by a paired bootstrap over the same examples (the statistics of ``runtime/stats.py``).
 A candidate is dropped at that rung when the upper end of the interval of (candidate - incumbent)
 is not above 0: it is significantly worse, or it has not been better on a single example so far and
-so gives no sign that more examples would make it the new best. A survivor goes on to the next rung
+so gives no sign that more examples would make it the new best. On the first rung an exact tie
+(the same value on every example) goes on: a handful of examples cannot tell a design that matches
+the incumbent there from one that is better elsewhere (``self_consistency`` matching ``cot`` on 8
+examples it already gets right, say). A survivor goes on to the next rung
 and, at the end, to the whole validation set; a design that reached the whole split is kept
 whatever its score. Ideas from successive halving / Hyperband (Li et al., 2018), F-race and irace
 (Birattari et al., 2002; Lopez-Ibanez et al., 2016) and the minibatch evaluation of DSPy's MIPROv2
@@ -122,10 +125,10 @@ def example_value(result, objective: str, lam: float) -> float:
 
 
 def paired_verdict(mine: dict, theirs: dict, ids: Sequence[str], objective: str, lam: float,
-                   confidence: float = CONFIDENCE[-1]) -> dict | None:
+                   confidence: float = CONFIDENCE[-1], ties_go_on: bool = False) -> dict | None:
     """The paired difference (mine - theirs) on the examples ``ids`` both have, or None when they
     share none: ``{"mean", "low", "high", "n", "worse"}``; ``worse`` when the interval does not reach
-    above 0 (significantly worse, or never better)."""
+    above 0 (significantly worse, or never better) -- except, with ``ties_go_on``, an exact tie."""
     common = [i for i in ids if i in mine and i in theirs]
     if not common:
         return None
@@ -133,7 +136,7 @@ def paired_verdict(mine: dict, theirs: dict, ids: Sequence[str], objective: str,
     b = [example_value(theirs[i], objective, lam) for i in common]
     cmp = paired_bootstrap(a, b, confidence=confidence)
     return {"mean": cmp.diff.mean, "low": cmp.diff.low, "high": cmp.diff.high, "n": len(common),
-            "worse": cmp.diff.high <= 0}
+            "worse": cmp.diff.high <= 0 and not (ties_go_on and cmp.diff.mean == 0 and cmp.diff.low == 0)}
 
 
 def tokens_per_example(results: dict) -> float:
@@ -348,7 +351,8 @@ class Race:
                 continue
             if self.objective == "pareto" and their_tokens > mine_tokens:
                 continue  # a cheaper candidate may sit on the front whatever its accuracy
-            v = paired_verdict(lane.results, theirs, ids, self.objective, self.lam, self.cfg.level(lane.step))
+            v = paired_verdict(lane.results, theirs, ids, self.objective, self.lam, self.cfg.level(lane.step),
+                               ties_go_on=lane.step == 0)
             if v is None:
                 continue
             v["rival"] = rid
