@@ -17,17 +17,10 @@ from __future__ import annotations
 from pydantic import Field
 
 from agentarch.search.base import Candidate, Optimizer, OptimizerOptions, Scored, SearchEnv
-from agentarch.search.pareto import DEFAULT_LAMBDA, pareto_ranks, value_of
+from agentarch.search.pareto import DEFAULT_LAMBDA, cautious_value, pareto_ranks
 from agentarch.search.space import Space
 
 DEFAULTS = {"population": 8, "sample": 4, "batch": 2, "crossover": 0.25, "init_random": 2, "tries": 40}
-
-
-def parent_value(s: Scored, objective: str, lam: float) -> float:
-    """How good a parent ``s`` looks: its value, or for a design racing stopped on a few examples
-    the lower end of its interval, so 2 right of 3 does not outrank 26 of 60."""
-    v = value_of(s, objective, lam)
-    return v - (s.score - s.low) if s.partial else v
 
 
 class RandomOptions(OptimizerOptions):
@@ -103,7 +96,7 @@ class Evolve(Optimizer):
             ranks = pareto_ranks(pop)
             return [(-r, s.score, -s.tokens) for r, s in zip(ranks, pop)]
         # Equal values: the cheaper design wins (simpler designs are better parents and cost less).
-        return [(parent_value(s, self.objective, self.lam), -s.tokens) for s in pop]
+        return [(cautious_value(s, self.objective, self.lam), -s.tokens) for s in pop]
 
     def _tournament(self, pop: list[Scored], keys: list[tuple]) -> Scored:
         rng = self.env.rng

@@ -36,6 +36,7 @@ from agentarch.errors import ConfigError
 from agentarch.search.base import Candidate, Optimizer, OptimizerOptions, Scored, SearchEnv
 from agentarch.search.mcts_edits import Edit, all_edits, block_kinds, canonical_id, menu
 from agentarch.search.meta import describe_design
+from agentarch.search.pareto import cautious_value
 
 
 DEFAULTS: dict[str, Any] = {
@@ -195,7 +196,7 @@ class WorkflowMCTS(Optimizer):
 
     def select(self, pool: list[Scored]) -> Scored:
         """One node of ``pool`` drawn with AFlow's mixed probabilities (seeded rng)."""
-        probs = selection_probabilities([s.score for s in pool], float(self.opts["lam"]),
+        probs = selection_probabilities([cautious_value(s) for s in pool], float(self.opts["lam"]),
                                         float(self.opts["alpha"]), float(self.opts["score_scale"]))
         r, acc = self.env.rng.random(), 0.0
         for s, p in zip(pool, probs):

@@ -20,7 +20,7 @@ from pydantic import Field
 from agentarch.errors import require
 from agentarch.search.base import Candidate, Optimizer, OptimizerOptions, Scored, SearchEnv
 from agentarch.search.evolve import space_for
-from agentarch.search.pareto import DEFAULT_LAMBDA, value_of
+from agentarch.search.pareto import DEFAULT_LAMBDA, cautious_value
 
 DEFAULTS = {"batch": 2, "startup": 6, "tries": 30}
 
@@ -62,7 +62,7 @@ class TPE(Optimizer):
     def _value(self, s: Scored):
         if self.objective == "pareto":
             return [s.score, s.tokens]
-        return value_of(s, self.objective, self.lam)
+        return cautious_value(s, self.objective, self.lam)  # a design racing stopped early: its lower bound
 
     def _tell_known(self, history: list[Scored]) -> None:
         for s in history:
