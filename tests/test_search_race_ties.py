@@ -1,6 +1,6 @@
 """Racing's drop rule (search/race.py) on scripted per-example scores: a design that ties the
 incumbent on every example of the first rung goes on to the next rung (8 examples cannot tell it
-from a better one), a tie on a later rung is dropped, and a design worse on one example and better
+from a better one) unless its answers are the very same, a tie on a later rung is dropped, and a design worse on one example and better
 on none is still dropped on the first rung."""
 
 import asyncio
@@ -12,16 +12,17 @@ from agentarch.search.race import Lane, Race, RaceConfig, paired_verdict
 VAL = [types.SimpleNamespace(id=f"e{i}") for i in range(30)]
 
 
-def results(scores) -> dict:
-    return {f"e{i}": ExampleResult(f"e{i}", "", "", float(s), 1, 10, 10, 0.0) for i, s in enumerate(scores)}
+def results(scores, answer="") -> dict:
+    return {f"e{i}": ExampleResult(f"e{i}", "", answer or f"a{s}", float(s), 1, 10, 10, 0.0)
+            for i, s in enumerate(scores)}
 
 
 INCUMBENT = [1, 1, 1, 1, 1, 1, 0, 0] + [0, 1] * 11  # 6 of the first 8, then half
 
 
-def race_of(candidate_scores) -> tuple[Lane, Race]:
+def race_of(candidate_scores, answer="other") -> tuple[Lane, Race]:
     async def measure(lane, examples, calls_cap, tokens_cap):
-        lane.results = results(candidate_scores[:len(examples)])
+        lane.results = results(candidate_scores[:len(examples)], answer)
         lane.n = len(examples)
         return True
 
@@ -31,8 +32,8 @@ def race_of(candidate_scores) -> tuple[Lane, Race]:
     return lane, race
 
 
-def run(candidate_scores) -> Lane:
-    lane, race = race_of(candidate_scores)
+def run(candidate_scores, answer="other") -> Lane:
+    lane, race = race_of(candidate_scores, answer)
     race.start(lane)
     asyncio.run(race.run([lane], begin=lambda _: None, screened=lambda _: None, finish=lambda _: None))
     return lane
@@ -52,6 +53,11 @@ def test_an_exact_tie_on_a_later_rung_is_dropped():
     assert lane.versus["mean"] == 0 and lane.versus["high"] <= 0
 
 
+def test_a_tie_with_the_very_same_answers_is_dropped_on_the_first_rung():
+    lane = run(INCUMBENT[:8] + [1] * 22, answer="")  # same scores, same answers: the same behaviour there
+    assert lane.outcome == "dropped" and max(lane.steps) == 8
+
+
 def test_worse_on_one_example_and_better_on_none_is_dropped_on_the_first_rung():
     one_worse = [1, 1, 1, 1, 1, 0, 0, 0] + [1] * 22
     lane = run(one_worse)
@@ -61,8 +67,10 @@ def test_worse_on_one_example_and_better_on_none_is_dropped_on_the_first_rung():
 def test_paired_verdict_spares_only_exact_ties_when_asked():
     inc = results(INCUMBENT[:8])
     ids = [f"e{i}" for i in range(8)]
-    tie = paired_verdict(results(INCUMBENT[:8]), inc, ids, "accuracy", 0.0, 0.8, ties_go_on=True)
+    tie = paired_verdict(results(INCUMBENT[:8], "other"), inc, ids, "accuracy", 0.0, 0.8, ties_go_on=True)
     assert tie["worse"] is False and tie["mean"] == 0
-    assert paired_verdict(results(INCUMBENT[:8]), inc, ids, "accuracy", 0.0, 0.8)["worse"] is True
+    assert paired_verdict(results(INCUMBENT[:8], "other"), inc, ids, "accuracy", 0.0, 0.8)["worse"] is True
+    same = paired_verdict(results(INCUMBENT[:8]), inc, ids, "accuracy", 0.0, 0.8, ties_go_on=True)
+    assert same["worse"] is True
     worse = paired_verdict(results([1, 1, 1, 1, 1, 0, 0, 0]), inc, ids, "accuracy", 0.0, 0.8, ties_go_on=True)
     assert worse["worse"] is True

@@ -6,9 +6,10 @@ split so far -- by a paired bootstrap over the same examples (the statistics of 
 A candidate is dropped at that rung when the upper end of the interval of (candidate - incumbent)
 is not above 0: it is significantly worse, or it has not been better on a single example so far and
 so gives no sign that more examples would make it the new best. On the first rung an exact tie
-(the same value on every example) goes on: a handful of examples cannot tell a design that matches
-the incumbent there from one that is better elsewhere (``self_consistency`` matching ``cot`` on 8
-examples it already gets right, say). A survivor goes on to the next rung
+(the same value on every example) goes on when some of its answers differ from the incumbent's: a
+handful of examples cannot tell a design that matches the incumbent there from one that is better
+elsewhere (``self_consistency`` matching ``cot`` on 8 examples it already gets right, say); a tie
+with the very same answers (a change of ``max_tokens`` the answers never reach) is dropped. A survivor goes on to the next rung
 and, at the end, to the whole validation set; a design that reached the whole split is kept
 whatever its score. Ideas from successive halving / Hyperband (Li et al., 2018), F-race and irace
 (Birattari et al., 2002; Lopez-Ibanez et al., 2016) and the minibatch evaluation of DSPy's MIPROv2
@@ -128,15 +129,18 @@ def paired_verdict(mine: dict, theirs: dict, ids: Sequence[str], objective: str,
                    confidence: float = CONFIDENCE[-1], ties_go_on: bool = False) -> dict | None:
     """The paired difference (mine - theirs) on the examples ``ids`` both have, or None when they
     share none: ``{"mean", "low", "high", "n", "worse"}``; ``worse`` when the interval does not reach
-    above 0 (significantly worse, or never better) -- except, with ``ties_go_on``, an exact tie."""
+    above 0 (significantly worse, or never better) -- except, with ``ties_go_on``, an exact tie
+    whose answers differ from theirs somewhere."""
     common = [i for i in ids if i in mine and i in theirs]
     if not common:
         return None
     a = [example_value(mine[i], objective, lam) for i in common]
     b = [example_value(theirs[i], objective, lam) for i in common]
     cmp = paired_bootstrap(a, b, confidence=confidence)
+    tie = cmp.diff.mean == 0 and cmp.diff.low == 0 and cmp.diff.high == 0
+    differs = any(mine[i].extracted != theirs[i].extracted for i in common)
     return {"mean": cmp.diff.mean, "low": cmp.diff.low, "high": cmp.diff.high, "n": len(common),
-            "worse": cmp.diff.high <= 0 and not (ties_go_on and cmp.diff.mean == 0 and cmp.diff.low == 0)}
+            "worse": cmp.diff.high <= 0 and not (ties_go_on and tie and differs)}
 
 
 def tokens_per_example(results: dict) -> float:
