@@ -39,9 +39,15 @@ PATIENCE=${SUITE_PATIENCE:-$ROUNDS}  # rounds without a better design before it 
 SEED=${SUITE_SEED:-0}
 OUT=${SUITE_OUT:-bench/out/suite}
 MODEL=${SUITE_MODEL:-}               # empty: the embedded model; else a --model value (e.g. scripted:rules.json)
+META_MODEL=${SUITE_META_MODEL-qwen2.5-coder-1.5b}  # proposes the instructions (the 0.5B's were generic:
+#                                     "Remember to always test your models with diverse input"); empty: --model
 model_args=()
 if [ -n "$MODEL" ]; then
   model_args=(--model "$MODEL")
+fi
+search_args=()
+if [ -n "$META_MODEL" ]; then
+  search_args=(--meta-model "$META_MODEL")
 fi
 export COLUMNS=${COLUMNS:-160}
 
@@ -53,7 +59,7 @@ for name in $TASKS; do
   "$A" search --task "bigbench:$name" --optimizer evolve --race --rungs "$RUNGS" --baselines "$BASELINES" \
     --budget-calls "$BUDGET" --val-limit "$VAL_LIMIT" --test-limit "$TEST_LIMIT" --seed "$SEED" \
     --rounds "$ROUNDS" --patience "$PATIENCE" --bootstrap-demos "$DEMOS" --propose-instructions "$INSTRUCTIONS" \
-    "${model_args[@]}" --db "$db" --out "$dir/runs"
+    "${model_args[@]}" "${search_args[@]}" --db "$db" --out "$dir/runs"
   cp "$("$PY" bench/suite_table.py latest "$dir/runs")" "$dir/report.json"
   ref=$("$PY" bench/suite_table.py reference "$dir/report.json")
   echo "== $name: cot and the best baseline (${ref:-none}) on the same $TEST_LIMIT test examples $(date -u +%H:%M:%S)"
