@@ -34,6 +34,7 @@ RUNGS=${SUITE_RUNGS:-8,20}
 DEMOS=${SUITE_DEMOS:-8}
 INSTRUCTIONS=${SUITE_INSTRUCTIONS:-3}
 ROUNDS=${SUITE_ROUNDS:-60}           # high enough that the budget, not the round count, ends a search
+TOP_K=${SUITE_TOP_K:-1}              # found designs re-measured on test (each costs its calls per example x TEST_LIMIT)
 PATIENCE=${SUITE_PATIENCE:-$ROUNDS}  # rounds without a better design before it stops: off by default, as a raced
 #                                     round costs ~8-24 calls and 12 of them ended a search at 244 of its 400 calls
 SEED=${SUITE_SEED:-0}
@@ -58,7 +59,7 @@ for name in $TASKS; do
   echo "== $name: search (budget $BUDGET calls, val $VAL_LIMIT, test $TEST_LIMIT) $(date -u +%H:%M:%S)"
   "$A" search --task "bigbench:$name" --optimizer evolve --race --rungs "$RUNGS" --baselines "$BASELINES" \
     --budget-calls "$BUDGET" --val-limit "$VAL_LIMIT" --test-limit "$TEST_LIMIT" --seed "$SEED" \
-    --rounds "$ROUNDS" --patience "$PATIENCE" --bootstrap-demos "$DEMOS" --propose-instructions "$INSTRUCTIONS" \
+    --rounds "$ROUNDS" --patience "$PATIENCE" --top-k "$TOP_K" --bootstrap-demos "$DEMOS" --propose-instructions "$INSTRUCTIONS" \
     "${model_args[@]}" "${search_args[@]}" --db "$db" --out "$dir/runs"
   cp "$("$PY" bench/suite_table.py latest "$dir/runs")" "$dir/report.json"
   ref=$("$PY" bench/suite_table.py reference "$dir/report.json")
