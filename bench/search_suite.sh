@@ -27,8 +27,9 @@ DEFAULT_TASKS="sports_understanding temporal_sequences reasoning_about_colored_o
 DEFAULT_TASKS+=" operators modified_arithmetic"
 TASKS=${SUITE_TASKS:-$DEFAULT_TASKS}
 BASELINES=cot,cot_sc,refine,debate,step_back,quality_diversity,roles
-BUDGET=${SUITE_BUDGET:-500}          # search calls per task (validation, racing, demos, instructions)
-VAL_LIMIT=${SUITE_VAL_LIMIT:-40}
+BUDGET=${SUITE_BUDGET:-600}          # search calls per task (validation, racing, demos, instructions): the seven
+#                                     baselines alone cost ~25 calls per example, ~250 of a fresh search
+VAL_LIMIT=${SUITE_VAL_LIMIT:-60}   # survivors are measured on at least 60 validation examples
 TEST_LIMIT=${SUITE_TEST_LIMIT:-100}
 RUNGS=${SUITE_RUNGS:-8,20}
 DEMOS=${SUITE_DEMOS:-8}
