@@ -24,7 +24,7 @@ demo: setup
 	mkdir -p runs
 	$(BIN)/agentarch search --task $(DEMO_TASK) --optimizer evolve --baselines direct,cot \
 	    --blocks cot,self_consistency,fewshot,refine,step_back,program_of_thought \
-	    --budget-calls 120 --val-limit 8 --test-limit 16 --top-k 1 --db runs/demo.db --out runs
+	    --budget-calls 200 --val-limit 30 --rungs 6,15 --test-limit 30 --top-k 1 --db runs/demo.db --out runs
 
 # The baseline designs side by side on test examples (a longer run).
 demo-eval: setup
