@@ -2,6 +2,7 @@
 outrank a design measured on the whole validation split (on bigbench:operators, plangen at 2 right of
 3 became every round's parent while cot had 26 of 60)."""
 
+import asyncio
 import random
 
 from agentarch.blocks.spec import DesignSpec
@@ -37,7 +38,6 @@ def test_tournament_over_the_whole_population_never_picks_the_lucky_partial_desi
 
 
 def test_tpe_is_told_the_lower_bound_of_a_partial_design():
-    import asyncio
     full = scored("cot", 0.433, 0.31, 0.56, 60, False)
     lucky = scored("plangen", 0.667, 0.0, 1.0, 3, True, tokens=2886.0)
     env = SearchEnv(rng=random.Random(0), options={"space": Space.from_registry(only=("cot", "plangen", "refine"))})

@@ -40,7 +40,7 @@ def cautious_value(s, objective: str = "accuracy", lam: float = DEFAULT_LAMBDA) 
     """``value_of``, or for a design racing stopped on a few examples (``s.partial``) the lower end
     of its interval, so 2 right of 3 does not outrank 26 of 60 when an optimizer ranks designs."""
     v = value_of(s, objective, lam)
-    return v - (s.score - s.low) if getattr(s, "partial", False) else v
+    return v - (s.score - s.low) if s.partial else v
 
 
 def dominates(a: tuple[float, float], b: tuple[float, float]) -> bool:

@@ -9,11 +9,11 @@ so gives no sign that more examples would make it the new best. On the first run
 (the same value on every example) goes on when some of its answers differ from the incumbent's: a
 handful of examples cannot tell a design that matches the incumbent there from one that is better
 elsewhere (``self_consistency`` matching ``cot`` on 8 examples it already gets right, say); a tie
-with the very same answers (a change of ``max_tokens`` the answers never reach) is dropped. A survivor goes on to the next rung
-and, at the end, to the whole validation set; a design that reached the whole split is kept
-whatever its score. Ideas from successive halving / Hyperband (Li et al., 2018), F-race and irace
-(Birattari et al., 2002; Lopez-Ibanez et al., 2016) and the minibatch evaluation of DSPy's MIPROv2
-(Opsahl-Ong et al., 2024); the procedure here is our own.
+with the very same answers (a change of ``max_tokens`` the answers never reach) is dropped.
+A survivor goes on to the next rung and, at the end, to the whole validation set; a design that
+reached the whole split is kept whatever its score. Ideas from successive halving / Hyperband
+(Li et al., 2018), F-race and irace (Birattari et al., 2002; Lopez-Ibanez et al., 2016) and the
+minibatch evaluation of DSPy's MIPROv2 (Opsahl-Ong et al., 2024); the procedure here is our own.
 
 Two guards keep one candidate from eating the budget. Before it survives rung k, a candidate may
 spend at most ``SHARES[k]`` of the budget that was left when its race began (never less than
@@ -137,10 +137,11 @@ def paired_verdict(mine: dict, theirs: dict, ids: Sequence[str], objective: str,
     a = [example_value(mine[i], objective, lam) for i in common]
     b = [example_value(theirs[i], objective, lam) for i in common]
     cmp = paired_bootstrap(a, b, confidence=confidence)
-    tie = cmp.diff.mean == 0 and cmp.diff.low == 0 and cmp.diff.high == 0
-    differs = any(mine[i].extracted != theirs[i].extracted for i in common)
+    worse = cmp.diff.high <= 0
+    if worse and ties_go_on and cmp.diff.low == 0 and cmp.diff.mean == 0:  # an exact tie
+        worse = all(mine[i].extracted == theirs[i].extracted for i in common)
     return {"mean": cmp.diff.mean, "low": cmp.diff.low, "high": cmp.diff.high, "n": len(common),
-            "worse": cmp.diff.high <= 0 and not (ties_go_on and tie and differs)}
+            "worse": worse}
 
 
 def tokens_per_example(results: dict) -> float:
