@@ -10,6 +10,9 @@ so gives no sign that more examples would make it the new best. On the first run
 handful of examples cannot tell a design that matches the incumbent there from one that is better
 elsewhere (``self_consistency`` matching ``cot`` on 8 examples it already gets right, say); a tie
 with the very same answers (a change of ``max_tokens`` the answers never reach) is dropped.
+``drop="worse"`` drops only a significantly worse candidate (or one with the very same answers):
+a lucky first rung then decides less, but more candidates pay for the next rung, and on the
+scripted toy at an equal budget the default found the optimum more often (``bench/race_drop_rules.py``).
 A survivor goes on to the next rung and, at the end, to the whole validation set; a design that
 reached the whole split is kept whatever its score. Ideas from successive halving / Hyperband
 (Li et al., 2018), F-race and irace (Birattari et al., 2002; Lopez-Ibanez et al., 2016) and the
@@ -62,8 +65,12 @@ CONFIDENCE = (0.8, 0.9, 0.95)  # after rung k, dropped when the two-sided CONFID
 #                               a candidate that is probably worse is not worth 20 more examples)
 COVERAGE_CHILD = "cot"  # what a composite block wraps in the coverage batch
 DRY_RUN_SECONDS = 5.0  # a dry run that takes longer is ordered last
+DROP = "not-better"  # "not-better": dropped when not better on a single example or significantly worse;
+#                      "worse": only when significantly worse (or the very same answers)
 COVERAGE_SHARE = 0.25  # block-family designs join the first batch (beside the baselines), cheapest first,
 #                        while their estimated first-rung cost stays within this share of the call budget
+
+DROP_RULES = ("not-better", "worse")
 
 # ---- configuration -----------------------------------------------------------------------------
 
@@ -78,11 +85,16 @@ class RaceConfig:
     confidence: tuple[float, ...] = CONFIDENCE
     coverage: bool = True
     coverage_share: float = COVERAGE_SHARE
+    drop: str = DROP
+
+    def __post_init__(self):
+        if self.drop not in DROP_RULES:
+            raise ConfigError(f"race drop rule '{self.drop}' is unknown; known: {', '.join(DROP_RULES)}")
 
     def to_dict(self) -> dict:
-        return {"rungs": list(self.rungs), "shares": list(self.shares), "probe": self.probe,
-                "confidence": list(self.confidence), "coverage": self.coverage,
-                "coverage_share": self.coverage_share}
+        d = {"rungs": list(self.rungs), "shares": list(self.shares), "probe": self.probe,
+             "confidence": list(self.confidence), "coverage": self.coverage, "coverage_share": self.coverage_share}
+        return d if self.drop == "not-better" else {**d, "drop": self.drop}  # run ids of default races unchanged
 
     def sizes(self, n_val: int) -> list[int]:
         """The example counts a candidate is measured on: the rungs below ``n_val``, then ``n_val``."""
@@ -126,20 +138,23 @@ def example_value(result, objective: str, lam: float) -> float:
 
 
 def paired_verdict(mine: dict, theirs: dict, ids: Sequence[str], objective: str, lam: float,
-                   confidence: float = CONFIDENCE[-1], ties_go_on: bool = False) -> dict | None:
+                   confidence: float = CONFIDENCE[-1], ties_go_on: bool = False, drop: str = DROP) -> dict | None:
     """The paired difference (mine - theirs) on the examples ``ids`` both have, or None when they
-    share none: ``{"mean", "low", "high", "n", "worse"}``; ``worse`` when the interval does not reach
-    above 0 (significantly worse, or never better) -- except, with ``ties_go_on``, an exact tie
-    whose answers differ from theirs somewhere."""
+    share none: ``{"mean", "low", "high", "n", "worse"}``; ``worse`` (drop it) when the interval does
+    not reach above 0 -- except, with ``ties_go_on``, an exact tie whose answers differ from theirs
+    somewhere; with ``drop="worse"`` only when the interval lies below 0 or every answer is theirs."""
     common = [i for i in ids if i in mine and i in theirs]
     if not common:
         return None
     a = [example_value(mine[i], objective, lam) for i in common]
     b = [example_value(theirs[i], objective, lam) for i in common]
     cmp = paired_bootstrap(a, b, confidence=confidence)
-    worse = cmp.diff.high <= 0
-    if worse and ties_go_on and cmp.diff.low == 0 and cmp.diff.mean == 0:  # an exact tie
-        worse = all(mine[i].extracted == theirs[i].extracted for i in common)
+    exact_tie = a == b
+    same_answers = exact_tie and all(mine[i].extracted == theirs[i].extracted for i in common)
+    if drop == "worse":
+        worse = cmp.diff.high < 0 or same_answers
+    else:
+        worse = cmp.diff.high <= 0 and not (ties_go_on and exact_tie and not same_answers)
     return {"mean": cmp.diff.mean, "low": cmp.diff.low, "high": cmp.diff.high, "n": len(common),
             "worse": worse}
 
@@ -357,7 +372,7 @@ class Race:
             if self.objective == "pareto" and their_tokens > mine_tokens:
                 continue  # a cheaper candidate may sit on the front whatever its accuracy
             v = paired_verdict(lane.results, theirs, ids, self.objective, self.lam, self.cfg.level(lane.step),
-                               ties_go_on=lane.step == 0)
+                               ties_go_on=lane.step == 0, drop=self.cfg.drop)
             if v is None:
                 continue
             v["rival"] = rid
