@@ -9,6 +9,9 @@ and validation examples under the suite's call budget (the proxy refuses calls p
 program is measured on the same test examples. Answers are scored by agentarch's task metric.
 agentarch's numbers are read from the suite's output (``bench/search_suite.sh``) when present.
 
+Each finished task's DSPy rows are kept in ``--out`` (``TASK.json``); a rerun reads them instead of
+paying again, so a killed run resumes at the task it was on (delete the file to measure it again).
+
     .venv/bin/python bench/vs_dspy.py                                      # 3 tasks, suite defaults
     .venv/bin/python bench/vs_dspy.py --tasks operators --test-limit 4 --val-limit 4 --train-limit 4 \
         --budget-calls 20                                                  # a smoke run
@@ -271,21 +274,35 @@ def main(argv: Optional[list[str]] = None) -> None:
     ap.add_argument("--server-threads", type=int, default=2, help="CPU threads of the model server.")
     ap.add_argument("--suite-out", type=Path, default=Path("bench/out/suite"))
     ap.add_argument("--json", type=Path, default=None, help="Also write the rows here.")
+    ap.add_argument("--out", type=Path, default=Path("bench/out/vs_dspy"),
+                    help="Finished tasks' DSPy rows (TASK.json), read back by a rerun.")
     a = ap.parse_args(argv)
 
-    model = start_model(a.parallel, a.server_threads)
-    counter = Counter()
-    proxy = start_proxy(model.listening_address, counter)
-    base_url = f"http://127.0.0.1:{proxy.server_address[1]}/v1"
+    names = [t for t in a.tasks.split(",") if t]
+    a.out.mkdir(parents=True, exist_ok=True)
+    done = {n: json.loads((a.out / f"{n}.json").read_text()) for n in names if (a.out / f"{n}.json").exists()}
     rows: list[dict] = []
+    proxy = None
     try:
-        for name in [t for t in a.tasks.split(",") if t]:
-            t0 = time.time()
-            rows += run_task(name, a, counter, base_url)
+        for name in names:
+            if name in done:
+                print(f"{name}: DSPy rows read from {a.out / (name + '.json')}", file=sys.stderr)
+                rows += done[name]
+            else:
+                if proxy is None:
+                    model = start_model(a.parallel, a.server_threads)
+                    counter = Counter()
+                    proxy = start_proxy(model.listening_address, counter)
+                    base_url = f"http://127.0.0.1:{proxy.server_address[1]}/v1"
+                t0 = time.time()
+                got = run_task(name, a, counter, base_url)
+                (a.out / f"{name}.json").write_text(json.dumps(got, indent=1))
+                rows += got
+                print(f"{name}: {time.time() - t0:.0f} s", file=sys.stderr)
             rows += agentarch_rows(name, a.suite_out)
-            print(f"{name}: {time.time() - t0:.0f} s", file=sys.stderr)
     finally:
-        proxy.shutdown()
+        if proxy is not None:
+            proxy.shutdown()
     print(table(rows), end="")
     if a.json:
         a.json.write_text(json.dumps(rows, indent=1))

@@ -105,3 +105,17 @@ def test_table_formats_dspy_and_agentarch_rows():
     assert md[2] == "| operators | dspy ChainOfThought | 4 | 0.500 [0.000, 1.000] | 301 | 1.25 | 0.02 | 0 |"
     assert md[3] == "| operators | agentarch cot | 4 | 0.750 [0.250, 1.000] | 298 | — | — | — |"
     assert md[4].endswith("| 20 (+3 refused) |")
+
+
+def test_a_rerun_reads_finished_tasks_and_starts_no_model(tmp_path, monkeypatch, capsys):
+    row = {"task": "operators", "name": "dspy ChainOfThought", "n": 4, "acc": 0.5, "low": 0.0, "high": 1.0,
+           "tokens": 301.4, "calls": 1.25, "calls_per_s": 0.02, "compile_calls": 0, "refused": 0}
+    (tmp_path / "operators.json").write_text(json.dumps([row]))
+
+    def no_model(*_):
+        raise AssertionError("a finished task must not start the model")
+
+    monkeypatch.setattr(vs, "start_model", no_model)
+    vs.main(["--tasks", "operators", "--out", str(tmp_path), "--suite-out", str(tmp_path / "none")])
+    assert "| operators | dspy ChainOfThought | 4 | 0.500 [0.000, 1.000] | 301 | 1.25 | 0.02 | 0 |" in \
+        capsys.readouterr().out
