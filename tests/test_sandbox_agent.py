@@ -51,6 +51,17 @@ def test_two_model_calls_go_through_the_parent_context():
     assert len(model.calls) == 2
 
 
+def test_a_coroutine_returned_unawaited_is_an_error_not_an_answer():
+    src = ("async def forward(q, ctx):\n"
+           "    async def extract(text):\n"
+           "        return text.strip()\n"
+           "    reply = await ctx.ask(q)\n"
+           "    return extract(reply)\n")
+    r = run(src)
+    assert not r.ok and r.answer is None
+    assert "never awaited" in r.error and "return await" in r.error
+
+
 def test_chat_arguments_are_forwarded():
     model = ScriptedModel(lambda req: f"{req.messages[0]['content']}/{req.temperature}/{req.sample}")
     ctx = Context(model)

@@ -306,6 +306,20 @@ def test_smoke_run_rejects_an_agent_that_returns_nothing(sandbox_ok):
     assert opt.stats["invalid"] == 1
 
 
+def test_smoke_run_rejects_an_agent_that_never_calls_the_model(sandbox_ok):
+    fixed = "async def forward(inputs, ctx):\n    return \"Sorry, I don't understand the question.\"\n"
+
+    def smoke_context():
+        return Context(ScriptedModel("Answer: 5"))
+
+    opt, meta = make(staged(reply("Fixed reply", fixed), debug=[reply("Asks", GOOD)]),
+                     env_options={"smoke_context": smoke_context})
+    (cand,) = asyncio.run(opt.propose(history()))
+    assert cand.spec.params["source"] == GOOD  # the debug turn was told why and fixed it
+    assert "forward never called the model" in prompts(meta)[3]
+    assert opt.stats["debug_attempts"] == 1 and opt.stats["valid"] == 1
+
+
 def test_a_reply_without_code_is_asked_for_its_code():
     def respond(req):
         text = req.messages[-1]["content"]

@@ -332,6 +332,9 @@ class MetaAgentSearch(Optimizer):
             return result.error or "the agent failed"
         if result.answer is None:
             return "forward returned None: it must return the answer text"
+        if result.calls == 0:
+            return ("forward never called the model: an agent must use ctx.ask (or another ctx call) "
+                    "to answer; a fixed reply is not an agent")
         return ""
 
     @staticmethod

@@ -146,6 +146,10 @@ def main():
             result = asyncio.run(result)
         elif inspect.isawaitable(result):
             result = asyncio.run(_await(result))
+        if inspect.iscoroutine(result):  # e.g. ``return helper(x)`` with ``async def helper``
+            result.close()
+            raise TypeError("forward returned a coroutine that was never awaited: write "
+                            "`return await helper(...)` when helper is an async function")
         answer = None if result is None else (result if isinstance(result, str) else str(result))
         sys.stdout.flush()
         channel.send("done", answer=answer)
