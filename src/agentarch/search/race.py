@@ -12,7 +12,7 @@ elsewhere (``self_consistency`` matching ``cot`` on 8 examples it already gets r
 with the very same answers (a change of ``max_tokens`` the answers never reach) is dropped.
 ``drop="worse"`` drops only a significantly worse candidate (or one with the very same answers):
 a lucky first rung then decides less, but more candidates pay for the next rung, and on the
-scripted toy at an equal budget the default found the optimum more often (``bench/race_drop_rules.py``).
+scripted toy at an equal budget the default found the optimum more often (``bench/race_rules.py``).
 A survivor goes on to the next rung and, at the end, to the whole validation set; a design that
 reached the whole split is kept whatever its score. Ideas from successive halving / Hyperband
 (Li et al., 2018), F-race and irace (Birattari et al., 2002; Lopez-Ibanez et al., 2016) and the
@@ -27,10 +27,15 @@ first example that costs more than the share is not paid beyond it. A candidate 
 share is "cut": it was screened on fewer examples, and the report says so.
 
 Every batch is raced together: all its candidates are screened on the first rung (cheapest first
-for the coverage batch), then the survivors go on in order of their first-rung value. With no
-incumbent yet (the first batch), the leader of the first rung is the rival of the others there and
-the first to be measured on the whole split (it becomes the incumbent); baselines race like every
-other design. With the ``pareto`` objective a candidate is compared only with front designs that
+for the coverage batch), then the survivors go on cheapest first (by the calls per example they
+made), the best first-rung value first among equally cheap ones. With no incumbent yet (the first
+batch), the first of them is the rival of the others there and the first to be measured on the
+whole split (it becomes the incumbent); baselines race like every other design. Cheapest first
+keeps one lucky, costly design from eating the budget: on ``temporal_sequences`` the first-rung
+leader, ``reconcile`` at 3 of 8 and 8.4 calls per example, went straight to the whole split (504
+calls of a 600-call budget) and scored 0.18 there; taken after a one-call incumbent, it must first beat that
+incumbent on the next rung within its share. ``order="value"`` takes the best first-rung value
+first whatever it costs. With the ``pareto`` objective a candidate is compared only with front designs that
 are no more costly per example, and with ``cost-aware`` the paired values include the token cost.
 
 A resumed search replays each recorded race: the caps come from the recorded proposal and the
@@ -67,10 +72,12 @@ COVERAGE_CHILD = "cot"  # what a composite block wraps in the coverage batch
 DRY_RUN_SECONDS = 5.0  # a dry run that takes longer is ordered last
 DROP = "not-better"  # "not-better": dropped when not better on a single example or significantly worse;
 #                      "worse": only when significantly worse (or the very same answers)
+ORDER = "cheapest"  # first-rung survivors go on cheapest first ("cheapest") or best first-rung value first ("value")
 COVERAGE_SHARE = 0.25  # block-family designs join the first batch (beside the baselines), cheapest first,
 #                        while their estimated first-rung cost stays within this share of the call budget
 
 DROP_RULES = ("not-better", "worse")
+ORDERS = ("cheapest", "value")
 
 # ---- configuration -----------------------------------------------------------------------------
 
@@ -86,15 +93,20 @@ class RaceConfig:
     coverage: bool = True
     coverage_share: float = COVERAGE_SHARE
     drop: str = DROP
+    order: str = ORDER
 
     def __post_init__(self):
         if self.drop not in DROP_RULES:
             raise ConfigError(f"race drop rule '{self.drop}' is unknown; known: {', '.join(DROP_RULES)}")
+        if self.order not in ORDERS:
+            raise ConfigError(f"race order '{self.order}' is unknown; known: {', '.join(ORDERS)}")
 
     def to_dict(self) -> dict:
         d = {"rungs": list(self.rungs), "shares": list(self.shares), "probe": self.probe,
              "confidence": list(self.confidence), "coverage": self.coverage, "coverage_share": self.coverage_share}
-        return d if self.drop == "not-better" else {**d, "drop": self.drop}  # run ids of default races unchanged
+        # a setting enters the dict (and so the run id) only when it differs from how races first ran
+        return {**d, **({"drop": self.drop} if self.drop != "not-better" else {}),
+                **({"order": self.order} if self.order != "value" else {})}
 
     def sizes(self, n_val: int) -> list[int]:
         """The example counts a candidate is measured on: the rungs below ``n_val``, then ``n_val``."""
@@ -281,6 +293,10 @@ class Lane:
             return -math.inf
         return sum(example_value(r, objective, lam) for r in self.results.values()) / len(self.results)
 
+    def calls_per_example(self) -> float:
+        """Model calls per example measured so far (cached results count what they cost)."""
+        return sum(r.calls for r in self.results.values()) / len(self.results) if self.results else math.inf
+
     def info(self, n_val: int, cfg: RaceConfig) -> dict:
         return {"outcome": self.outcome, "n": self.n, "of": n_val, "rung": self.step,
                 "calls_sent": self.calls_sent, "tokens_sent": self.tokens_sent,
@@ -405,8 +421,11 @@ class Race:
                     survivors.append(lane)
                     continue
             finish(lane)
-        survivors.sort(key=lambda ln: -ln.value(self.objective, self.lam))  # stable: batch order on ties
-        if survivors and not self.rivals():  # no incumbent yet: the first rung's leader is the rival (F-race)
+        if self.cfg.order == "cheapest":  # stable: batch order on ties
+            survivors.sort(key=lambda ln: (ln.calls_per_example(), -ln.value(self.objective, self.lam)))
+        else:
+            survivors.sort(key=lambda ln: -ln.value(self.objective, self.lam))
+        if survivors and not self.rivals():  # no incumbent yet: the first survivor is the rival (F-race)
             leader, kept = survivors[0], [survivors[0]]
             for lane in survivors[1:]:
                 if self.judge(lane, [(leader.id, leader.results, tokens_per_example(leader.results))]):

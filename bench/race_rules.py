@@ -1,16 +1,17 @@
-"""Racing's drop rules at an equal call budget, on the scripted toy with a known optimum.
+"""Racing's settings at an equal call budget, on the scripted toy with a known optimum.
 
-Plain evaluation (every candidate on the whole validation split), racing that drops a candidate
-never better on a single example (``drop="not-better"``, the default) and racing that drops only a
-significantly worse one (``drop="worse"``), each with the same optimizer, seeds and call budget.
+Plain evaluation (every candidate on the whole validation split) against racing with its defaults
+(survivors cheapest first, a candidate never better on a single example dropped), with survivors
+best first-rung value first (``order="value"``) and with only significantly worse candidates
+dropped (``drop="worse"``), each with the same optimizer, seeds and call budget.
 ``--flip`` makes the toy noisy the way real designs are: each answer flips (right <-> wrong) with
 that probability, drawn from a hash of the prompt and sampling settings, so two designs are right
 on different examples rather than on nested sets. Prints how often the search returned the toy's
 optimum (a greedy ``cot`` with the "careful" instruction) and how many designs it screened.
 No model, no network: the scripted toy of ``tests/search_toy.py``.
 
-    .venv/bin/python bench/race_drop_rules.py                               # 16 seeds, flip 0.2 (~5 min)
-    .venv/bin/python bench/race_drop_rules.py --flip 0 --optimizers random,tpe,evolve --seeds 8
+    .venv/bin/python bench/race_rules.py                               # 16 seeds, flip 0.2 (~8 min)
+    .venv/bin/python bench/race_rules.py --flip 0 --optimizers random,tpe,evolve --seeds 8
 """
 
 from __future__ import annotations
@@ -27,7 +28,10 @@ import search_toy as toy  # noqa: E402
 from test_search_race import SMALL_SPACE, search  # noqa: E402
 
 from agentarch.llm.scripted import ScriptedModel  # noqa: E402
-from agentarch.search.race import DROP_RULES, RaceConfig  # noqa: E402
+from agentarch.search.race import RaceConfig  # noqa: E402
+
+ARMS = {"plain": None, "racing (defaults)": {}, "racing, order=value": {"order": "value"},
+        "racing, drop=worse": {"drop": "worse"}}
 
 
 def noisy(flip: float):
@@ -59,22 +63,21 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, default=16)
     ap.add_argument("--flip", type=float, default=0.2, help="probability that an answer flips")
     args = ap.parse_args()
-    tmp = Path(tempfile.mkdtemp(prefix="race_drop_rules_"))
+    tmp = Path(tempfile.mkdtemp(prefix="race_rules_"))
     print(f"toy: 120 examples, call budget {args.calls}, {args.seeds} seeds, answer flip {args.flip}")
     print("| optimizer | evaluation | optimum returned | designs screened / run | reached full validation / run |")
     print("|---|---|---|---|---|")
     for opt in args.optimizers.split(","):
-        for rule in ("plain", *DROP_RULES):
-            race = None if rule == "plain" else RaceConfig(drop=rule)
+        for arm, (name, settings) in enumerate(ARMS.items()):
+            race = None if settings is None else RaceConfig(**settings)
             hits = screened = full = 0
             for seed in range(args.seeds):
-                res = search(tmp / f"{opt}-{rule}-{seed}", optimizer=opt, seed=seed, calls=args.calls, n=120,
+                res = search(tmp / f"{opt}-{arm}-{seed}", optimizer=opt, seed=seed, calls=args.calls, n=120,
                              only=SMALL_SPACE, race=race, model=ScriptedModel(noisy(args.flip)))[0]
                 hits += is_optimum(res)
                 raced = res.race if res.race and res.race.get("enabled") else None
                 screened += raced["screened"] if raced else len(res.history)
                 full += raced["reached_full"] if raced else len(res.history)
-            name = rule if rule == "plain" else f"racing, drop={rule}"
             n = args.seeds
             print(f"| {opt} | {name} | {hits}/{n} | {screened / n:.1f} | {full / n:.1f} |", flush=True)
 
