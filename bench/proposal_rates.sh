@@ -37,13 +37,19 @@ done
 import json, sys
 from pathlib import Path
 out = Path(sys.argv[1])
-print("| optimizer | meta model | proposals | valid | rate | notes |")
-print("|---|---|---|---|---|---|")
+print("| optimizer | meta model | proposals | valid | rate | scored above 0 on validation | best proposal (validation) | notes |")
+print("|---|---|---|---|---|---|---|---|")
 for arm in sorted(p for p in out.iterdir() if p.is_dir()):
     reports = sorted((arm / "runs").glob("*/report.json"), key=lambda p: p.stat().st_mtime)
     if not reports:
         continue
-    stats = json.loads(reports[-1].read_text()).get("optimizer_stats", {})
+    report = json.loads(reports[-1].read_text())
+    stats = report.get("optimizer_stats", {})
+    # What the proposals scored: a valid agent that always answers the same thing scores 0.
+    found = [d for d in report.get("evaluated", []) if d.get("origin") != "baseline" and d.get("score") is not None]
+    above = sum(1 for d in found if d["score"] > 0)
+    top = max(found, key=lambda d: d["score"], default=None)
+    best = f"{top['label'][:40]} {top['score']:.3f}" if top else "-"
     optimizer, mm = arm.name.split("-", 1)
     if optimizer == "meta":
         asked, ok = stats.get("proposed", 0), stats.get("valid", 0)
@@ -52,5 +58,5 @@ for arm in sorted(p for p in out.iterdir() if p.is_dir()):
         ok, asked = stats.get("meta_choice", 0), stats.get("meta_choice", 0) + stats.get("random_fallback", 0)
         note = f"duplicates rejected {stats.get('duplicates_rejected', 0)}"
     rate = f"{ok / asked:.2f}" if asked else "-"
-    print(f"| {optimizer} | {mm} | {asked} | {ok} | {rate} | {note} |")
+    print(f"| {optimizer} | {mm} | {asked} | {ok} | {rate} | {above} of {len(found)} | {best} | {note} |")
 PYEOF
