@@ -8,6 +8,8 @@
 #
 # Each task has its own store (bench/out/suite/TASK/suite.db): kill it and run it again, and finished
 # work is read from the store, not paid again.
+# `.venv/bin/python bench/stores.py save` keeps a copy of the stores and reports in bench/stores/
+# (committed); on a fresh clone `bench/stores.py restore` puts them back before a rerun.
 #
 #   nohup bash bench/search_suite.sh > bench/out/suite.log 2>&1 &      # the full run (hours)
 #   SUITE_TASKS=operators SUITE_BUDGET=10 SUITE_VAL_LIMIT=4 SUITE_TEST_LIMIT=4 SUITE_OUT=/tmp/smoke \
