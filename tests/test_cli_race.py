@@ -1,6 +1,6 @@
-"""``agentarch search --race/--no-race --rungs``: racing is on by default and reported (report.json
-and the printed racing table), --no-race measures every design on all of validation, and a bad
---rungs value is one line naming the flag. Real CLI in a subprocess, scripted backend, real SQLite."""
+"""``agentarch search --race/--no-race --rungs --opening-share``: racing is on by default and reported
+(report.json and the printed racing table), --no-race measures every design on all of validation,
+--opening-share 1 lifts the opening batch's limit, and a bad --rungs value is one line naming the flag. Real CLI in a subprocess, scripted backend, real SQLite."""
 
 import json
 import os
@@ -46,6 +46,16 @@ def test_racing_is_on_by_default_and_reported(folder):
     assert f"racing: {racing['screened']} designs screened" in proc.stdout
     assert f"{racing['reached_full']} reached full validation" in proc.stdout
     assert "dropped at 6/24" in proc.stderr  # the progress lines say where a design stopped
+    assert racing["opening_share"] == 0.5 and "held" in racing
+
+
+def test_opening_share_one_means_no_limit_and_a_bad_one_is_one_line(folder):
+    proc = cli(folder, "--opening-share", "1")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    racing = report(folder)["racing"]
+    assert "opening_share" not in racing and racing["held"] == 0
+    bad = cli(folder, "--opening-share", "0")
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr and "--opening-share" in bad.stderr
 
 
 def test_no_race_measures_every_design_on_all_of_validation(folder):

@@ -12,7 +12,7 @@ from rich.markup import escape
 from agentarch.cli.common import (BaseUrlOpt, ConcurrencyOpt, DbOpt, InputFieldOpt, KeyEnvOpt, MetricOpt, ModelOpt,
                                   ParallelOpt, TargetFieldOpt, budget, console, err)
 
-from agentarch.search.race import RUNGS
+from agentarch.search.race import OPENING_SHARE, RUNGS
 
 DEFAULT_BASELINES = "direct,cot,cot_sc"
 
@@ -47,6 +47,11 @@ def search_cmd(
                               "(drop the clearly worse early); --no-race measures each on all of validation."),
     rungs: str = typer.Option(",".join(map(str, RUNGS)), "--rungs",
                               help="Racing: validation examples at each screening rung, growing (e.g. 8,20)."),
+    opening_share: float = typer.Option(
+        OPENING_SHARE, "--opening-share", min=0.01, max=1.0,
+        help="Racing: the share of the call budget the opening batch (baselines and one design per block family) "
+             "may spend; survivors past it are held after the first rung, and the rest is left for the optimizer's "
+             "proposals (1 = no limit)."),
     models: Optional[str] = typer.Option(
         None, "--models",
         help="evolve/tpe/random: models a design may use, a comma list (e.g. qwen2.5-coder-0.5b,qwen2.5-coder-1.5b): "
@@ -100,7 +105,8 @@ def search_cmd(
     from agentarch.cli.common import cli_model, parse_options
     from agentarch.search.registry import optimizer_class
 
-    race_cfg = RaceConfig(rungs=parse_rungs(rungs)) if race else None
+    race_cfg = RaceConfig(rungs=parse_rungs(rungs), opening_share=None if opening_share >= 1 else opening_share) \
+        if race else None
     fields = optimizer_class(optimizer).Options.model_fields
     options = {k: v for k, v in (("batch", batch), ("population", population)) if k in fields}
     options.update(parse_options(option))

@@ -14,7 +14,8 @@ def race_table(race: dict) -> Table:
                         f"of {race['val']} validation examples), {race['reached_full']} reached full validation",
                   caption=f"calls sent: {race['calls_full']} on designs that reached full validation, "
                           f"{race['calls_stopped']} on designs stopped early "
-                          f"({race['dropped']} dropped as worse or no better, {race['cut']} cut by their budget share)"
+                          f"({race['dropped']} dropped as worse or no better, {race['cut']} cut by their budget share"
+                          + _held(race) + ")"
                           + _left_out(race))
     for col, j in [("design", "left"), ("kind", "left"), ("outcome", "left"), ("examples", "right"),
                    ("val", "right"), ("calls sent", "right")]:
@@ -28,6 +29,14 @@ def race_table(race: dict) -> Table:
         table.add_row(f"... {len(rest)} more (all in report.json)", "", "", "", "",
                       str(sum(d["calls_sent"] for d in rest)))
     return table
+
+
+def _held(race: dict) -> str:
+    held = race.get("held", 0)
+    if not held:
+        return ""
+    return (f", {held} held after the first rung to keep the opening batch within "
+            f"{race.get('opening_share', 0):.0%} of the budget")
 
 
 def _left_out(race: dict) -> str:

@@ -104,9 +104,10 @@ def race_summary(race, raced: list[dict], n_val: int, left_out: list[str] = ()) 
     validation split, how many were dropped or cut, and the calls sent for each design."""
     if race is None:
         return {"enabled": False}
-    count = {k: sum(1 for r in raced if r["outcome"] == k) for k in ("full", "dropped", "cut")}
+    count = {k: sum(1 for r in raced if r["outcome"] == k) for k in ("full", "dropped", "cut", "held")}
     return {"enabled": True, **race.to_dict(), "val": n_val, "screened": len(raced),
             "reached_full": count["full"], "dropped": count["dropped"], "cut": count["cut"],
+            "held": count["held"],
             "calls_full": sum(r["calls_sent"] for r in raced if r["outcome"] == "full"),
             "calls_stopped": sum(r["calls_sent"] for r in raced if r["outcome"] != "full"),
             "coverage_left_out": list(left_out), "designs": raced}
