@@ -19,6 +19,18 @@ from agentarch.blocks.registry import get_block
 from agentarch.errors import ConfigError
 
 _IDS: dict[str, str] = {}  # exact JSON -> id: canonicalising validates parameters, so do it once
+LABEL_LIST_CHARS = 40  # a list of words this short (all words together) is shown in a label
+
+
+def _short(value):
+    """How a parameter value reads in a label, or None to leave it out (long lists, mappings)."""
+    if isinstance(value, dict):
+        return None
+    if isinstance(value, (list, tuple)):
+        if value and all(isinstance(v, str) for v in value) and sum(map(len, value)) <= LABEL_LIST_CHARS:
+            return "/".join(value)
+        return None
+    return value
 
 
 class DesignSpec(BaseModel):
@@ -79,8 +91,9 @@ class DesignSpec(BaseModel):
         return out
 
     def label(self) -> str:
-        """A short human name such as ``self_consistency(n=5)[cot]``."""
-        p = ",".join(f"{k}={v}" for k, v in sorted(self.params.items()) if not isinstance(v, (list, dict)))
+        """A short human name such as ``self_consistency(n=5)[cot]``; a short list of words shows as
+        ``reconcile(personas=Mathematician/Teacher)``, longer lists and mappings (demos) not at all."""
+        p = ",".join(f"{k}={_short(v)}" for k, v in sorted(self.params.items()) if _short(v) is not None)
         s = f"{self.block}({p})" if p else self.block
         if self.model:
             s += f"@{self.model}"
