@@ -100,7 +100,7 @@ def test_racing_finds_the_optimum_at_least_as_often_as_plain_evaluation(tmp_path
 
 def test_a_candidate_twenty_times_as_costly_is_cut_at_its_share(tmp_path):
     res, store, parts, model = search(tmp_path / "a", calls=1000, n=120, base=("cot",), designs=[COSTLY],
-                                      race=RaceConfig(coverage=False), rounds=2)
+                                      race=RaceConfig(coverage=False, skip_unaffordable=False), rounds=2)
     row = next(d for d in res.race["designs"] if d["design"] == COSTLY.id)
     cot = next(d for d in res.race["designs"] if d["label"] == "cot")
     assert cot["outcome"] == "full" and cot["calls_sent"] == len(parts.val)  # one call per example
@@ -115,7 +115,7 @@ def test_a_share_smaller_than_one_example_is_a_hard_cap(tmp_path):
     # 60 calls: cot takes 12 for validation, 48 left, a share of 4.8 calls, raised to the floor of one
     # call per example of the first rung (8); one example of the costly design makes 20
     res, store, parts, model = search(tmp_path / "a", calls=60, base=("cot",), designs=[COSTLY],
-                                      race=RaceConfig(coverage=False), rounds=2)
+                                      race=RaceConfig(coverage=False, skip_unaffordable=False), rounds=2)
     row = next(d for d in res.race["designs"] if d["design"] == COSTLY.id)
     assert row["outcome"] == "cut" and row["n"] == 0 and row["cap_calls"] == 48
     assert 0 < row["calls_sent"] <= FLOOR_CALLS * RaceConfig().rungs[0]

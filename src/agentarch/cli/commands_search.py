@@ -185,6 +185,10 @@ async def _run(plan, budget_calls, out):
                     f"tok/ex {data['tokens']:.0f}", highlight=False)
                 progress.update(bar, completed=data.get("spent_calls", 0),
                                 description=f"best {best.get('score', 0):.3f} {escape(best.get('label', '')[:40])}")
+            elif kind == "unaffordable":
+                tag = "(replayed) " if data.get("replayed") else ""
+                progress.console.print(f"  r{data.get('round', 0):<2} {tag}{escape(data['label'][:60]):<60} not raced: "
+                                       f"{escape(data.get('reason', ''))}", highlight=False)
             elif kind == "proposals":
                 progress.console.print(proposals_line(data), highlight=False)
             elif kind == "stopped":

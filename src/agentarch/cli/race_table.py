@@ -16,7 +16,7 @@ def race_table(race: dict) -> Table:
                           f"{race['calls_stopped']} on designs stopped early "
                           f"({race['dropped']} dropped as worse or no better, {race['cut']} cut by their budget share"
                           + _held(race) + ")"
-                          + _left_out(race))
+                          + _left_out(race) + _unaffordable(race))
     for col, j in [("design", "left"), ("kind", "left"), ("outcome", "left"), ("examples", "right"),
                    ("val", "right"), ("calls sent", "right")]:
         table.add_column(col, justify=j)
@@ -45,3 +45,11 @@ def _left_out(race: dict) -> str:
         return ""
     return (f"; {len(left)} block families left out of the first batch to keep it within "
             f"{race.get('coverage_share', 0):.0%} of the budget: {', '.join(left)}")
+
+
+def _unaffordable(race: dict) -> str:
+    skipped = race.get("unaffordable") or []
+    if not skipped:
+        return ""
+    return (f"; {len(skipped)} proposals not raced, their dry run too costly for the first rung's "
+            f"share: {', '.join(skipped)}")

@@ -99,9 +99,11 @@ async def _with_coverage(first: list[Candidate], optimizer: Optimizer, race,
     return [by_id[spec.id] for spec in kept], [spec.label() for spec in left_out]
 
 
-def race_summary(race, raced: list[dict], n_val: int, left_out: list[str] = ()) -> dict:
+def race_summary(race, raced: list[dict], n_val: int, left_out: list[str] = (),
+                 unaffordable: list[str] = ()) -> dict:
     """What racing did: its settings, how many designs were screened, how many reached the whole
-    validation split, how many were dropped or cut, and the calls sent for each design."""
+    validation split, how many were dropped or cut, the calls sent for each design, and the
+    proposals not raced because they could not pay for the first rung."""
     if race is None:
         return {"enabled": False}
     count = {k: sum(1 for r in raced if r["outcome"] == k) for k in ("full", "dropped", "cut", "held")}
@@ -110,7 +112,7 @@ def race_summary(race, raced: list[dict], n_val: int, left_out: list[str] = ()) 
             "held": count["held"],
             "calls_full": sum(r["calls_sent"] for r in raced if r["outcome"] == "full"),
             "calls_stopped": sum(r["calls_sent"] for r in raced if r["outcome"] != "full"),
-            "coverage_left_out": list(left_out), "designs": raced}
+            "coverage_left_out": list(left_out), "unaffordable": list(unaffordable), "designs": raced}
 
 
 async def measure_noise(evaluator, store: Store, run_id: str, history: list[Scored], baseline_ids: dict[str, str],
@@ -190,7 +192,7 @@ async def run_search(task, optimizer: Optimizer, evaluator, store: Store, run_id
         import json
 
         data = json.loads(row["data"])
-        if row["kind"] in ("proposal", "evaluated", "screened") and "design" in data:
+        if row["kind"] in ("proposal", "evaluated", "screened", "unaffordable") and "design" in data:
             seen_events.setdefault((row["kind"], data["design"]), data)
         if row["kind"] in ("evaluated", "screened"):
             prior_calls = max(prior_calls, data.get("spent_calls", 0))
@@ -372,6 +374,27 @@ async def run_search(task, optimizer: Optimizer, evaluator, store: Store, run_id
         lanes = [Lane(c, role_of(c), rnd) for c in cands]
         return await racer.run(lanes, lane_begin, lane_screened, lane_finish)
 
+    unaffordable: dict[str, str] = {}  # proposals not raced: design id -> label
+
+    async def affordable(c: Candidate, rnd: int) -> bool:
+        """Whether a proposal is raced: not when its dry run says it cannot pay for the first rung
+        within its share (``Race.unaffordable``). A resumed run takes the first run's decision."""
+        from agentarch.search.race import dry_run_calls
+
+        key = c.spec.id
+        if ("proposal", key) in seen_events:
+            return True
+        if ("unaffordable", key) not in seen_events:
+            why = racer.unaffordable(await dry_run_calls(c.spec))
+            if not why:
+                return True
+        else:
+            why = seen_events[("unaffordable", key)].get("reason", "")
+        unaffordable[key] = c.spec.label()
+        emit("unaffordable", {"design": key, "label": c.spec.label(), "origin": c.origin, "round": rnd,
+                              "reason": why}, key)
+        return False
+
     stop = ""
     # -- baselines (and, when racing, one design of every block family) -------------------------
     first: list[Candidate] = []
@@ -407,14 +430,17 @@ async def run_search(task, optimizer: Optimizer, evaluator, store: Store, run_id
             break
         fresh, ids = [], set()
         for c in cands:
-            if c.spec.id in evaluated or c.spec.id in ids:
+            if c.spec.id in evaluated or c.spec.id in ids or c.spec.id in unaffordable:
                 continue
             ids.add(c.spec.id)
             fresh.append(c)
+        proposed = bool(fresh)
+        if racer is not None and race.skip_unaffordable:
+            fresh = [c for c in fresh if await affordable(c, rnd)]
         if not fresh:
             empty += 1
             if empty >= DEFAULTS["empty_rounds"]:
-                stop = "exhausted"
+                stop = "budget" if proposed else "exhausted"
             continue
         empty = 0
         if not await run_batch(fresh, lambda c: "candidate", rnd):
@@ -430,7 +456,7 @@ async def run_search(task, optimizer: Optimizer, evaluator, store: Store, run_id
     calls, tokens = spent()
     result = SearchResult(run_id, history, best, stop, baseline_ids, curve,
                           {"calls": calls, "tokens": tokens, "rounds": rnd}, screened=screened,
-                          race=race_summary(race, raced, len(val), left_out))
+                          race=race_summary(race, raced, len(val), left_out, list(unaffordable.values())))
     emit("stopped", {"reason": stop, "rounds": rnd, "evaluated": len(history), "screened": len(screened),
                      "spent_calls": calls,
                      "spent_tokens": tokens, "best": scored_dict(best, objective, lam) if best else None})

@@ -49,6 +49,14 @@ never proposed a design. Held designs keep their first-rung score, like dropped 
 A resumed search replays each recorded race: the caps come from the recorded proposal and the
 steps (example counts) from the recorded outcome, so it takes the same decisions without a call.
 
+A proposal that cannot pay for the first rung within its share, at the calls per example of its
+dry run (below), is not raced at all ("unaffordable"; ``skip_unaffordable=False`` races it anyway):
+raced, it would be stopped by its share before the race decides anything about it. On
+``temporal_sequences`` (600 calls) this rule would have skipped 19 of the 24 proposals made after
+the opening batch; 18 were cut by their share and one by the budget, none reached a decision, and
+together they took 262 calls. Late in a search, when a tenth of what is left pays for a few calls,
+only cheap designs are still worth screening.
+
 Coverage: before the optimizer proposes anything, one default design of every block family of the
 typed space (a leaf alone; a composite around ``cot``) joins the baselines' batch, so every family
 is screened on a small batch even when the baselines would otherwise spend the budget. The batch
@@ -83,6 +91,7 @@ DROP = "not-better"  # "not-better": dropped when not better on a single example
 ORDER = "cheapest"  # first-rung survivors go on cheapest first ("cheapest") or best first-rung value first ("value")
 COVERAGE_SHARE = 0.25  # block-family designs join the first batch (beside the baselines), cheapest first,
 #                        while their estimated first-rung cost stays within this share of the call budget
+SKIP_UNAFFORDABLE = True  # a proposal whose dry run cannot pay for the first rung within its share is not raced
 OPENING_SHARE = 0.5  # the first batch (baselines and block families) may spend this share of the budget it
 #                      began with; a survivor that would take it past the share stays where it is ("held"),
 #                      and the rest is left for the optimizer's proposals (None: no limit)
@@ -106,6 +115,7 @@ class RaceConfig:
     drop: str = DROP
     order: str = ORDER
     opening_share: float | None = OPENING_SHARE
+    skip_unaffordable: bool = SKIP_UNAFFORDABLE
 
     def __post_init__(self):
         if self.opening_share is not None and not 0 < self.opening_share <= 1:
@@ -121,7 +131,8 @@ class RaceConfig:
         # a setting enters the dict (and so the run id) only when it differs from how races first ran
         return {**d, **({"drop": self.drop} if self.drop != "not-better" else {}),
                 **({"order": self.order} if self.order != "value" else {}),
-                **({"opening_share": self.opening_share} if self.opening_share is not None else {})}
+                **({"opening_share": self.opening_share} if self.opening_share is not None else {}),
+                **({"skip_unaffordable": False} if not self.skip_unaffordable else {})}
 
     def sizes(self, n_val: int) -> list[int]:
         """The example counts a candidate is measured on: the rungs below ``n_val``, then ``n_val``."""
@@ -351,6 +362,22 @@ class Race:
             lane.cap_calls, lane.cap_tokens = self.left()
         if ended is not None and "steps" in ended:
             lane.plan, lane.plan_outcome = list(ended["steps"]), ended.get("outcome", "")
+
+    def unaffordable(self, calls_per_example: float) -> str:
+        """Why a proposal whose dry run makes ``calls_per_example`` cannot pay for the first rung
+        within its share of the budget left now (empty when it can): raced, it would be cut before
+        any comparison, its calls spent for nothing. An unknown cost (a dry run that failed or made
+        no call, e.g. an agent written as code, which runs in the sandbox) is raced."""
+        left = self.left()[0]
+        if left is None or not self.cfg.skip_unaffordable or not math.isfinite(calls_per_example):
+            return ""
+        first = self.sizes[0]
+        cap = max(self.cfg.shares[0] * left, FLOOR_CALLS * first)
+        need = calls_per_example * first
+        if need <= cap:
+            return ""
+        return (f"its first {first} examples would cost about {need:.0f} calls ({calls_per_example:g} per example "
+                f"in a dry run), its share of the {left} calls left is {cap:.0f}")
 
     def _caps(self, lane: Lane, i: int) -> tuple[float | None, float | None]:
         share = self.cfg.share(i, self.sizes)
