@@ -93,7 +93,8 @@ class DesignSpec(BaseModel):
     def label(self) -> str:
         """A short human name such as ``self_consistency(n=5)[cot]``; a short list of words shows as
         ``reconcile(personas=Mathematician/Teacher)``, longer lists and mappings (demos) not at all."""
-        p = ",".join(f"{k}={_short(v)}" for k, v in sorted(self.params.items()) if _short(v) is not None)
+        shown = ((k, _short(v)) for k, v in sorted(self.params.items()))
+        p = ",".join(f"{k}={v}" for k, v in shown if v is not None)
         s = f"{self.block}({p})" if p else self.block
         if self.model:
             s += f"@{self.model}"

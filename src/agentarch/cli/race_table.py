@@ -39,17 +39,16 @@ def _held(race: dict) -> str:
             f"{race.get('opening_share', 0):.0%} of the budget")
 
 
+def _listed(race: dict, key: str, what: str) -> str:
+    """"; N <what>: a, b" for the labels under ``key``, or nothing when there are none."""
+    labels = race.get(key) or []
+    return f"; {len(labels)} {what}: {', '.join(labels)}" if labels else ""
+
+
 def _left_out(race: dict) -> str:
-    left = race.get("coverage_left_out") or []
-    if not left:
-        return ""
-    return (f"; {len(left)} block families left out of the first batch to keep it within "
-            f"{race.get('coverage_share', 0):.0%} of the budget: {', '.join(left)}")
+    return _listed(race, "coverage_left_out", "block families left out of the first batch to keep it within "
+                                              f"{race.get('coverage_share', 0):.0%} of the budget")
 
 
 def _unaffordable(race: dict) -> str:
-    skipped = race.get("unaffordable") or []
-    if not skipped:
-        return ""
-    return (f"; {len(skipped)} proposals not raced, their dry run too costly for the first rung's "
-            f"share: {', '.join(skipped)}")
+    return _listed(race, "unaffordable", "proposals not raced, their dry run too costly for the first rung's share")
