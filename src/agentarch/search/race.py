@@ -10,6 +10,10 @@ so gives no sign that more examples would make it the new best. On the first run
 handful of examples cannot tell a design that matches the incumbent there from one that is better
 elsewhere (``self_consistency`` matching ``cot`` on 8 examples it already gets right, say); a tie
 with the very same answers (a change of ``max_tokens`` the answers never reach) is dropped.
+When the rival is right on every example of the prefix (an easy first rung), nothing can be better
+there and every right answer is the same answer, so only a significantly worse candidate is dropped: in
+``make demo`` on ``word_problems``, ``cot`` got the first 6 examples right and the old rule dropped
+every other design there, ``program_of_thought`` included.
 ``drop="worse"`` drops only a significantly worse candidate (or one with the very same answers):
 a lucky first rung then decides less, but more candidates pay for the next rung, and on the
 scripted toy at an equal budget the default found the optimum more often (``bench/race_rules.py``).
@@ -180,7 +184,10 @@ def paired_verdict(mine: dict, theirs: dict, ids: Sequence[str], objective: str,
     """The paired difference (mine - theirs) on the examples ``ids`` both have, or None when they
     share none: ``{"mean", "low", "high", "n", "worse"}``; ``worse`` (drop it) when the interval does
     not reach above 0 -- except, with ``ties_go_on``, an exact tie whose answers differ from theirs
-    somewhere; with ``drop="worse"`` only when the interval lies below 0 or every answer is theirs."""
+    somewhere; with ``drop="worse"`` only when the interval lies below 0 or every answer is theirs.
+    Against a rival right on every shared example (the objective being its scores) only a significantly
+    worse candidate is dropped, whatever ``drop`` says: no candidate can be better there, and every
+    right answer is the same answer."""
     common = [i for i in ids if i in mine and i in theirs]
     if not common:
         return None
@@ -189,7 +196,11 @@ def paired_verdict(mine: dict, theirs: dict, ids: Sequence[str], objective: str,
     cmp = paired_bootstrap(a, b, confidence=confidence)
     exact_tie = a == b
     same_answers = exact_tie and all(mine[i].extracted == theirs[i].extracted for i in common)
-    if drop == "worse":
+    if objective != "cost-aware" and all(theirs[i].score >= 1 for i in common):
+        # a rival right on every example leaves no room to be better there, and right answers are
+        # the same answers: only significantly worse decides
+        worse = cmp.diff.high < 0
+    elif drop == "worse":
         worse = cmp.diff.high < 0 or same_answers
     else:
         worse = cmp.diff.high <= 0 and not (ties_go_on and exact_tie and not same_answers)
