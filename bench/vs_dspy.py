@@ -10,7 +10,10 @@ program is measured on the same test examples. Answers are scored by agentarch's
 agentarch's numbers are read from the suite's output (``bench/search_suite.sh``) when present.
 
 Each finished task's DSPy rows are kept in ``--out`` (``TASK.json``); a rerun reads them instead of
-paying again, so a killed run resumes at the task it was on (delete the file to measure it again).
+paying again (delete the file to measure it again). Every reply the server gave is kept too
+(``--out``/``replies.db``, keyed by the request's bytes): a run killed mid-task replays what it
+already received and goes on from there. A replayed call is counted like a sent one, with the tokens
+it cost when it was sent, so the budget and the table do not depend on where a run was cut off.
 
     .venv/bin/python bench/vs_dspy.py                                      # 3 tasks, suite defaults
     .venv/bin/python bench/vs_dspy.py --tasks operators --test-limit 4 --val-limit 4 --train-limit 4 \
@@ -20,10 +23,12 @@ paying again, so a killed run resumes at the task it was on (delete the file to 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import http.client
 import json
 import os
 import re
+import sqlite3
 import sys
 import threading
 import time
@@ -71,8 +76,33 @@ class Counter:
             self.cap = cap
 
 
-def start_proxy(upstream: str, counter: Counter) -> ThreadingHTTPServer:
-    """A pass-through HTTP proxy on 127.0.0.1 that counts chat completions into ``counter``."""
+class Replies:
+    """The server's replies to chat completions, kept in a SQLite file by the request's bytes."""
+
+    def __init__(self, path: Path):
+        self.db = sqlite3.connect(path, check_same_thread=False)
+        self.db.execute("CREATE TABLE IF NOT EXISTS replies (key TEXT PRIMARY KEY, body BLOB NOT NULL)")
+        self.db.commit()
+        self.lock = threading.Lock()
+
+    @staticmethod
+    def key(body: bytes) -> str:
+        return hashlib.sha256(body).hexdigest()
+
+    def get(self, body: bytes) -> Optional[bytes]:
+        with self.lock:
+            row = self.db.execute("SELECT body FROM replies WHERE key = ?", (self.key(body),)).fetchone()
+        return row[0] if row else None
+
+    def put(self, body: bytes, reply: bytes) -> None:
+        with self.lock:
+            self.db.execute("INSERT OR REPLACE INTO replies VALUES (?, ?)", (self.key(body), reply))
+            self.db.commit()
+
+
+def start_proxy(upstream: str, counter: Counter, replies: Optional[Replies] = None) -> ThreadingHTTPServer:
+    """A pass-through HTTP proxy on 127.0.0.1 that counts chat completions into ``counter`` and,
+    given ``replies``, answers a request it has already seen from there."""
     target = urlsplit(upstream)
 
     class Handler(BaseHTTPRequestHandler):
@@ -90,24 +120,31 @@ def start_proxy(upstream: str, counter: Counter) -> ThreadingHTTPServer:
                 self.end_headers()
                 self.wfile.write(msg)
                 return
-            conn = http.client.HTTPConnection(target.hostname, target.port, timeout=600)
-            headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
-            conn.request(self.command, self.path, body=body, headers=headers)
-            resp = conn.getresponse()
-            data = resp.read()
-            if counted and resp.status == 200:
+            kept = replies.get(body) if counted and replies is not None and body else None
+            if kept is not None:
+                status, headers, data = 200, [("Content-Type", "application/json")], kept
+            else:
+                conn = http.client.HTTPConnection(target.hostname, target.port, timeout=600)
+                sent = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
+                conn.request(self.command, self.path, body=body, headers=sent)
+                resp = conn.getresponse()
+                status, headers, data = resp.status, resp.getheaders(), resp.read()
+                conn.close()
+            if counted and status == 200:
                 try:
                     counter.add_usage(json.loads(data).get("usage") or {})
                 except ValueError:
                     pass  # a streamed reply: calls are counted, tokens are not
-            self.send_response(resp.status)
-            for k, v in resp.getheaders():
+                else:
+                    if kept is None and replies is not None and body:
+                        replies.put(body, data)
+            self.send_response(status)
+            for k, v in headers:
                 if k.lower() not in ("transfer-encoding", "content-length", "connection"):
                     self.send_header(k, v)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
-            conn.close()
 
         def do_GET(self):
             self._forward(None)
@@ -292,7 +329,7 @@ def main(argv: Optional[list[str]] = None) -> None:
                 if proxy is None:
                     model = start_model(a.parallel, a.server_threads)
                     counter = Counter()
-                    proxy = start_proxy(model.listening_address, counter)
+                    proxy = start_proxy(model.listening_address, counter, Replies(a.out / "replies.db"))
                     base_url = f"http://127.0.0.1:{proxy.server_address[1]}/v1"
                 t0 = time.time()
                 got = run_task(name, a, counter, base_url)

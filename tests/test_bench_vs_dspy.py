@@ -1,6 +1,8 @@
 """bench/vs_dspy.py holds DSPy to the suite's call budget: its proxy counts every chat completion
 (and its tokens) on the way to a real HTTP server and refuses calls past the cap; the random-search
-optimizer gets only as many candidates as fit the budget at worst."""
+optimizer gets only as many candidates as fit the budget at worst; a request the proxy has seen is
+answered from its reply store (so a killed run resumes without asking the server again) and still
+counted."""
 
 from __future__ import annotations
 
@@ -83,6 +85,29 @@ def test_proxy_counts_calls_and_tokens_and_refuses_past_the_cap(upstream):
         assert _post(base, {"messages": []})[0] == 200 and counter.calls == 1 and counter.refused == 0
     finally:
         proxy.shutdown()
+
+
+def test_a_request_seen_before_is_replayed_from_the_store_and_still_counted(upstream, tmp_path):
+    url, seen = upstream
+    counter = vs.Counter(cap=3)
+    first = vs.start_proxy(url, counter, vs.Replies(tmp_path / "replies.db"))
+    base = f"http://127.0.0.1:{first.server_address[1]}/v1/chat/completions"
+    try:
+        assert _post(base, {"messages": [{"role": "user", "content": "q0"}]})[0] == 200
+    finally:
+        first.shutdown()
+    again = vs.start_proxy(url, counter, vs.Replies(tmp_path / "replies.db"))  # a rerun, same store
+    base = f"http://127.0.0.1:{again.server_address[1]}/v1/chat/completions"
+    try:
+        status, body = _post(base, {"messages": [{"role": "user", "content": "q0"}]})
+        assert status == 200 and body["choices"][0]["message"]["content"] == "Answer: 4"
+        assert _post(base, {"messages": [{"role": "user", "content": "q1"}]})[0] == 200
+        assert [m["messages"][0]["content"] for m in seen] == ["q0", "q1"]  # q0 went to the server once
+        assert (counter.calls, counter.prompt_tokens, counter.completion_tokens) == (3, 21, 15)
+        with pytest.raises(urllib.error.HTTPError):  # a replayed call spends the budget too
+            _post(base, {"messages": [{"role": "user", "content": "q0"}]})
+    finally:
+        again.shutdown()
 
 
 @pytest.mark.parametrize("budget,val,train", [(500, 40, 40), (20, 4, 4), (600, 30, 42), (100, 40, 40)])
