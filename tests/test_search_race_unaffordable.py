@@ -59,3 +59,23 @@ def test_a_search_of_only_costly_proposals_stops_on_its_budget_with_calls_left(t
     assert res.stop_reason == "budget"
     assert len(res.race["unaffordable"]) == 3  # three rounds with nothing affordable end the search
     assert res.spent["calls"] == len(parts.val)  # only cot was paid for
+
+
+def test_a_design_that_retries_failed_code_is_costed_at_its_usual_path():
+    import asyncio
+
+    from agentarch.search.race import dry_run_calls
+
+    # program_of_thought asks once and runs the code; it asks again only when the run fails
+    assert asyncio.run(dry_run_calls(DesignSpec(block="program_of_thought"))) == 1.0
+    assert asyncio.run(dry_run_calls(DesignSpec(block="cot"))) == 1.0
+
+
+def test_a_refusal_never_reads_as_equal_numbers():
+    first = RaceConfig().rungs[0]
+    left = 118
+    cap = max(SHARES[0] * left, FLOOR_CALLS * first)
+    per_example = (round(cap) + 0.2) / first  # costs a bit more than the share, the same once rounded
+    why = race_with(left).unaffordable(per_example)
+    assert why and f"share of the {left} calls left is {cap:.1f}" in why
+    assert f"would cost about {per_example * first:.1f} calls" in why

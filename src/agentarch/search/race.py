@@ -247,12 +247,14 @@ def family_designs(space) -> list[DesignSpec]:
 
 async def dry_run_calls(spec: DesignSpec, question: str = "What is 2 + 3?") -> float:
     """Model calls one example of ``spec`` makes against a free stand-in model that always answers
-    "Answer: 5" (no budget, no cache, no sandbox): a cost order for the coverage batch."""
+    "Answer: 5" (no budget, no cache, no sandbox): a cost order for the coverage batch. Code runs
+    succeed and print 5, the usual path, so a design that retries on a failed run (program_of_thought)
+    is costed at what it usually makes, not at its retries."""
     from agentarch.blocks.context import CodeResult, Context
     from agentarch.llm.scripted import ScriptedModel
 
     async def no_code(code, **_):
-        return CodeResult(ok=False, error="dry run")
+        return CodeResult(ok=True, stdout="5\n")
 
     async def no_agent(source, q, ctx):
         raise RuntimeError("dry run")
@@ -387,8 +389,9 @@ class Race:
         need = calls_per_example * first
         if need <= cap:
             return ""
-        return (f"its first {first} examples would cost about {need:.0f} calls ({calls_per_example:g} per example "
-                f"in a dry run), its share of the {left} calls left is {cap:.0f}")
+        digits = 0 if round(need) > round(cap) else 1  # never "would cost 12 ... share is 12"
+        return (f"its first {first} examples would cost about {need:.{digits}f} calls ({calls_per_example:g} per "
+                f"example in a dry run), its share of the {left} calls left is {cap:.{digits}f}")
 
     def _caps(self, lane: Lane, i: int) -> tuple[float | None, float | None]:
         share = self.cfg.share(i, self.sizes)
