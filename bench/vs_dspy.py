@@ -120,7 +120,8 @@ def start_proxy(upstream: str, counter: Counter, replies: Optional[Replies] = No
                 self.end_headers()
                 self.wfile.write(msg)
                 return
-            kept = replies.get(body) if counted and replies is not None and body else None
+            store = replies if counted and body else None  # chat completions only
+            kept = store.get(body) if store is not None else None
             if kept is not None:
                 status, headers, data = 200, [("Content-Type", "application/json")], kept
             else:
@@ -136,8 +137,8 @@ def start_proxy(upstream: str, counter: Counter, replies: Optional[Replies] = No
                 except ValueError:
                     pass  # a streamed reply: calls are counted, tokens are not
                 else:
-                    if kept is None and replies is not None and body:
-                        replies.put(body, data)
+                    if kept is None and store is not None:
+                        store.put(body, data)
             self.send_response(status)
             for k, v in headers:
                 if k.lower() not in ("transfer-encoding", "content-length", "connection"):

@@ -4,10 +4,11 @@ not raced -- raced, its share would stop it before any comparison -- while a che
 still is; a resumed run takes the same decision without a call, and a search whose proposals are
 all too costly stops on its budget with the calls it did not waste left over."""
 
+import asyncio
 import types
 
 from agentarch.blocks.spec import DesignSpec
-from agentarch.search.race import FLOOR_CALLS, SHARES, Race, RaceConfig
+from agentarch.search.race import FLOOR_CALLS, SHARES, Race, RaceConfig, dry_run_calls
 from test_search_race import COSTLY, search
 
 CHEAP = DesignSpec(block="cot", params={"instruction": "careful"})
@@ -62,10 +63,6 @@ def test_a_search_of_only_costly_proposals_stops_on_its_budget_with_calls_left(t
 
 
 def test_a_design_that_retries_failed_code_is_costed_at_its_usual_path():
-    import asyncio
-
-    from agentarch.search.race import dry_run_calls
-
     # program_of_thought asks once and runs the code; it asks again only when the run fails
     assert asyncio.run(dry_run_calls(DesignSpec(block="program_of_thought"))) == 1.0
     assert asyncio.run(dry_run_calls(DesignSpec(block="cot"))) == 1.0
