@@ -229,3 +229,12 @@ def test_a_download_with_another_digest_is_not_kept(index):
     with pytest.raises(DataError, match="sha256 check failed"):
         fetch.ensure_sdist()
     assert list(fetch.cache_dir().iterdir()) == []
+
+
+def test_an_index_without_the_pinned_sdist_says_where_a_copy_goes(index, monkeypatch):
+    monkeypatch.setattr(fetch, "SDIST", "bigbench-9.9.9.tar.gz")
+    with pytest.raises(DataError) as caught:
+        fetch.ensure_sdist()
+    msg = str(caught.value)
+    assert "lists no bigbench-9.9.9.tar.gz (it lists bigbench-0.0.1.tar.gz, bigbench-1.0.0.tar.gz)" in msg
+    assert str(fetch.cache_dir()) in msg and "PIP_INDEX_URL" in msg

@@ -73,10 +73,14 @@ def _sdist_url(index: str) -> str:
             listing = json.load(response)
     except (urllib.error.URLError, OSError, ValueError) as exc:
         raise DataError(f"cannot read the package index {index} for {PACKAGE}: {exc}") from None
-    for entry in listing.get("files", []):
+    files = listing.get("files", [])
+    for entry in files:
         if entry.get("filename") == SDIST:
             return urllib.parse.urljoin(f"{index}/{PACKAGE}/", entry["url"])
-    raise DataError(f"the package index {index} lists no {SDIST}")
+    listed = ", ".join(sorted(str(e.get("filename")) for e in files)) or "no file"
+    raise DataError(f"the package index {index} lists no {SDIST} (it lists {listed}). Put a copy of "
+                    f"{SDIST} at {sdist_path()}: it is used once its sha256 is checked "
+                    f"({SDIST_SHA256[:16]}…), or set PIP_INDEX_URL to an index that has it")
 
 
 def _download(url: str, dest: Path, progress: Progress | None) -> None:
