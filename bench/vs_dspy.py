@@ -208,13 +208,21 @@ class Measured:
                 "refused": self.refused}
 
 
+def task_ref(name: str) -> str:
+    """What ``--tasks`` names: a built-in task or a full reference (``bigbench:NAME``, a file) as
+    given; a bare name is a BIG-bench task."""
+    from agentarch.tasks.registry import TASKS
+
+    return name if name in TASKS or ":" in name else f"bigbench:{name}"
+
+
 def run_task(name: str, a, counter: Counter, base_url: str) -> list[dict]:
     import dspy
 
     from agentarch.tasks.registry import load_task
     from agentarch.tasks.task import limit
 
-    task = load_task(f"bigbench:{name}")
+    task = load_task(task_ref(name))
     parts = task.split(seed=a.seed)
     train, val, test = limit(parts.train, a.train_limit), limit(parts.val, a.val_limit), limit(parts.test, a.test_limit)
     by_id = {e.id: e for e in [*train, *val, *test]}
@@ -300,7 +308,8 @@ def table(rows: list[dict]) -> str:
 
 def main(argv: Optional[list[str]] = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--tasks", default=DEFAULT_TASKS, help="Comma list of BIG-bench task names.")
+    ap.add_argument("--tasks", default=DEFAULT_TASKS, help="Comma list of BIG-bench task names "
+                    "(a built-in task such as word_problems is taken as it is).")
     ap.add_argument("--optimizer", choices=["random_search", "mipro"], default="random_search")
     ap.add_argument("--budget-calls", type=int, default=600, help="The optimizer's call budget (the suite's).")
     ap.add_argument("--train-limit", type=int, default=40)

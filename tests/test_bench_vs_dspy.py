@@ -144,3 +144,9 @@ def test_a_rerun_reads_finished_tasks_and_starts_no_model(tmp_path, monkeypatch,
     vs.main(["--tasks", "operators", "--out", str(tmp_path), "--suite-out", str(tmp_path / "none")])
     assert "| operators | dspy ChainOfThought | 4 | 0.500 [0.000, 1.000] | 301 | 1.25 | 0.02 | 0 |" in \
         capsys.readouterr().out
+
+
+def test_a_bare_task_name_is_a_bigbench_task_unless_built_in():
+    assert vs.task_ref("operators") == "bigbench:operators"
+    assert vs.task_ref("word_problems") == "word_problems"
+    assert vs.task_ref("bigbench:modified_arithmetic/one") == "bigbench:modified_arithmetic/one"
