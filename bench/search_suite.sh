@@ -54,6 +54,9 @@ if [ -n "$META_MODEL" ]; then
   search_args=(--meta-model "$META_MODEL")
 fi
 export COLUMNS=${COLUMNS:-160}
+# The imported tasks live beside the stores, so `bench/stores.py save` keeps them and a later machine
+# runs the suite from them even when the package index no longer lists the BIG-bench sdist.
+export AGENTARCH_TASKS=${AGENTARCH_TASKS:-$(dirname "$OUT")/tasks}
 
 for name in $TASKS; do
   dir="$OUT/$name"

@@ -3,7 +3,8 @@ runs resumed on another machine without paying for the model calls again.
 
 A store (``bench/out/**/*.db``) holds a run's designs, results and the call cache. ``save`` writes a
 consistent copy of each (SQLite's backup, safe while a run is writing) as ``bench/stores/<path>.gz``,
-and copies the runs' reports, tables and logs (``*.json``, ``*.md``, ``*.log``) as they are;
+and copies the runs' reports, tables and logs (``*.json``, ``*.md``, ``*.log``) and the imported tasks
+(``out/tasks/**/*.jsonl``, the suite's BIG-bench examples) as they are;
 ``restore`` puts them back into ``bench/out/`` where nothing is there yet. Rerunning a bench script
 after ``restore`` resumes its runs and reprints its tables from the cache.
 
@@ -24,7 +25,7 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 OUT = BENCH / "out"
 STORES = BENCH / "stores"
-KEPT_AS_IS = {".json", ".md", ".log"}  # reports, tables and logs, small text: copied, not packed
+KEPT_AS_IS = {".json", ".md", ".log", ".jsonl"}  # reports, tables, logs and imported tasks: copied, not packed
 
 
 def save(out: Path = OUT, stores: Path = STORES) -> list[Path]:

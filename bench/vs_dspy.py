@@ -39,6 +39,8 @@ from typing import Optional
 from urllib.parse import urlsplit
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # no fetch of litellm's price list
+# the suite's imported tasks (bench/search_suite.sh keeps them there, bench/stores.py saves them)
+os.environ.setdefault("AGENTARCH_TASKS", str(Path(__file__).resolve().parent / "out" / "tasks"))
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import suite_table  # noqa: E402  (bench/suite_table.py: agentarch's numbers from the suite's output)

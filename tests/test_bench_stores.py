@@ -61,3 +61,17 @@ def test_the_command_line_says_when_there_is_nothing_to_do(tmp_path, capsys):
     stores = _module()
     assert stores.main(["restore", "--out", str(tmp_path / "o"), "--stores", str(tmp_path / "s")]) == 0
     assert "nothing to restore" in capsys.readouterr().out
+
+
+def test_imported_tasks_are_kept_so_a_later_machine_needs_no_index(tmp_path):
+    stores = _module()
+    out, saved = tmp_path / "out", tmp_path / "stores"
+    data = out / "tasks" / "bigbench" / "operators.jsonl"
+    data.parent.mkdir(parents=True)
+    data.write_text('{"id": "operators-0001", "input": "2 op 3", "target": "5"}\n')
+    data.with_name("operators.task.json").write_text('{"name": "bigbench:operators"}\n')
+    assert sorted(stores.save(out, saved)) == [saved / "tasks" / "bigbench" / "operators.jsonl",
+                                               saved / "tasks" / "bigbench" / "operators.task.json"]
+    fresh = tmp_path / "fresh"
+    stores.restore(fresh, saved)
+    assert (fresh / "tasks" / "bigbench" / "operators.jsonl").read_text() == data.read_text()
