@@ -53,7 +53,8 @@ for arm in sorted(p for p in out.iterdir() if p.is_dir()):
     optimizer, mm = arm.name.split("-", 1)
     if optimizer == "meta":
         asked, ok = stats.get("proposed", 0), stats.get("valid", 0)
-        note = f"debug turns {stats.get('debug_attempts', 0)}"
+        note = (f"debug turns {stats.get('debug_attempts', 0)}, answer turns {stats.get('answer_debug', 0)} "
+                f"(kept {stats.get('answer_fixed', 0)})")
     else:
         ok, asked = stats.get("meta_choice", 0), stats.get("meta_choice", 0) + stats.get("random_fallback", 0)
         note = f"duplicates rejected {stats.get('duplicates_rejected', 0)}"

@@ -334,3 +334,68 @@ def test_a_reply_without_code_is_asked_for_its_code():
     (cand,) = asyncio.run(opt.propose(history()))
     assert cand.spec.params == {"source": BETTER, "name": "Voter"} and cand.note == "vote over samples"
     assert opt.stats["unparsed"] == 2 and len(model.calls) == 3  # the thought-only reply, "ok"
+
+
+# ----------------------------------------------------------------------------- answer check
+
+
+GARBLED = '''async def forward(inputs, ctx):
+    text = await ctx.ask("Solve: " + inputs)
+    return "\\n".join(text)
+'''
+
+
+def staged_answer(propose: str, answer_fix: list[str]):
+    """``staged`` plus replies to the wrong-answer turn."""
+    base = staged(propose)
+    fixes = list(answer_fix)
+
+    def respond(req) -> str:
+        if "It ran without error on this training question" in req.messages[-1]["content"]:
+            return fixes.pop(0)
+        return base(req)
+
+    return respond
+
+
+def _score(answer: str, ex) -> float:
+    from agentarch.tasks.metrics import get_metric
+
+    return get_metric("numeric").score(answer, ex)
+
+
+def test_a_wrong_smoke_answer_gets_one_turn_and_a_fix_that_answers_right_is_kept(sandbox_ok):
+    def smoke_context():
+        return Context(ScriptedModel("Answer: 15"))
+
+    opt, meta = make(staged_answer(reply("Garbled", GARBLED), [reply("Plain", GOOD)]),
+                     env_options={"smoke_context": smoke_context, "smoke_score": _score})
+    opt.env.train = [Example("t1", "What is 10+5?", "15")]
+    (cand,) = asyncio.run(opt.propose(history()))
+    assert cand.spec.params["source"] == GOOD
+    turn = prompts(meta)[3]
+    assert "What is 10+5?" in turn and "The expected answer is: 15" in turn and "A\nn\ns" in turn
+    assert opt.stats["answer_debug"] == 1 and opt.stats["answer_fixed"] == 1 and opt.stats["valid"] == 1
+
+
+def test_a_revision_still_wrong_is_dropped_and_the_valid_agent_kept(sandbox_ok):
+    def smoke_context():
+        return Context(ScriptedModel("Answer: 7"))
+
+    opt, meta = make(staged_answer(reply("Plain", GOOD), [reply("Other", BEST)]),
+                     env_options={"smoke_context": smoke_context, "smoke_score": _score})
+    opt.env.train = [Example("t1", "What is 10+5?", "15")]
+    (cand,) = asyncio.run(opt.propose(history()))
+    assert cand.spec.params["source"] == GOOD  # BEST also answered 7: not kept
+    assert opt.stats["answer_debug"] == 1 and opt.stats["answer_fixed"] == 0
+    assert len(meta.calls) == 4  # propose, two reflections, one answer turn
+
+
+def test_no_answer_turn_when_right_or_without_a_metric(sandbox_ok):
+    def smoke_context():
+        return Context(ScriptedModel("Answer: 5"))
+
+    for options in ({"smoke_context": smoke_context, "smoke_score": _score}, {"smoke_context": smoke_context}):
+        opt, meta = make(staged(reply("Plain", GOOD)), env_options=options)
+        (cand,) = asyncio.run(opt.propose(history()))
+        assert opt.stats["answer_debug"] == 0 and len(meta.calls) == 3

@@ -303,6 +303,7 @@ def plan_search(task: Any, optimizer: str = DEFAULTS["optimizer"], budget: Any =
 
         env.options["smoke_context"] = lambda: Context(model=stack.model, extract=the_task.metric.extract,
                                                        run_code=run_code, run_agent=run_agent)
+        env.options["smoke_score"] = the_task.metric.score  # a wrong smoke answer gets a debug turn
     proposals = None
     if space is not None and (n_demos or n_instructions):
         # Demos and instructions found before the search (search/proposals.py); instructions are

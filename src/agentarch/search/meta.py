@@ -48,6 +48,8 @@ DEFAULTS: dict[str, Any] = {
     "attempts": 2,           # fresh proposals tried per wanted candidate before giving up
     "reflections": 2,        # reflection turns per proposal
     "debug_tries": 3,        # debug turns after a failed check
+    "answer_debug": 1,       # turns after a smoke answer the task's metric scores 0 (a revision is kept
+    #                          only when it answers that example right)
     "temperature": 0.8,      # meta model sampling temperature (> 0)
     "max_tokens": 500,       # per meta reply
     "context_tokens": 1800,  # prompt + reply must stay under this (n_ctx 2048 per slot)
@@ -105,6 +107,8 @@ class MetaOptions(OptimizerOptions):
     attempts: int = Field(DEFAULTS["attempts"], ge=1, description="fresh proposals per wanted candidate")
     reflections: int = Field(DEFAULTS["reflections"], ge=0, description="reflection turns per proposal")
     debug_tries: int = Field(DEFAULTS["debug_tries"], ge=0, description="debug turns after a failed check")
+    answer_debug: int = Field(DEFAULTS["answer_debug"], ge=0,
+                              description="turns after a smoke answer scored 0 (revision kept when right)")
     temperature: float = Field(DEFAULTS["temperature"], gt=0.0, description="meta model sampling temperature")
     max_tokens: int = Field(DEFAULTS["max_tokens"], ge=16, description="tokens per meta reply")
     context_tokens: int = Field(DEFAULTS["context_tokens"], ge=64, description="prompt + reply must fit in this")
@@ -234,10 +238,11 @@ class MetaAgentSearch(Optimizer):
                               "(it may be the same backend as the design model)")
         self.stats: dict[str, int] = {"proposed": 0, "valid": 0, "invalid": 0, "debug_attempts": 0,
                                       "reflections": 0, "unparsed": 0, "meta_calls": 0,
-                                      "smoke_runs": 0}
+                                      "smoke_runs": 0, "answer_debug": 0, "answer_fixed": 0}
         self._invalid_streak = 0
         self._proposed_ids: set[str] = set()
         self._smoke_index = 0
+        self._smoke: tuple[Any, str] | None = None  # (example, answer) of the latest passing smoke run
         self.last_prompts: list[str] = []  # the prompts of the latest proposal, for inspection
 
     # ----------------------------------------------------------------- prompts
@@ -296,6 +301,15 @@ class MetaAgentSearch(Optimizer):
                 f"It failed with this error:\n{_short_block(error, 900)}\n\n"
                 f"Fix the error and give the full corrected agent.\n{FORMAT}")
 
+    def answer_prompt(self, p: Proposal, ex: Any, answer: str) -> str:
+        target = getattr(ex, "target", None)
+        return (f"{self._task()}\n\n{API}\n\n{self._current(p)}\n\n"
+                f"It ran without error on this training question:\n{_short_block(str(_example_input(ex)), 500)}\n"
+                f"It returned:\n{_short_block(answer, 400)}\n"
+                f"The expected answer is: {_short(target, 100)}\n\n"
+                f"Find the mistake in the agent's logic (how it prompts, combines or formats answers) and "
+                f"give the full corrected agent. Do not write the expected answer into the code.\n{FORMAT}")
+
     # ----------------------------------------------------------------- meta calls
     async def _ask(self, prompt: str, step: str) -> str:
         self.stats["meta_calls"] += 1
@@ -305,8 +319,10 @@ class MetaAgentSearch(Optimizer):
                               max_tokens=int(self.opts["max_tokens"]), block=f"meta.{step}")
 
     # ----------------------------------------------------------------- checks
-    async def check(self, p: Proposal, known: set[str]) -> str:
-        """'' when ``p`` is usable, else the error to show the meta model."""
+    async def check(self, p: Proposal, known: set[str], example: Any = None) -> str:
+        """'' when ``p`` is usable, else the error to show the meta model. The smoke run takes the
+        next training example, or ``example``."""
+        self._smoke = None
         err = check_source(p.code)
         if err:
             return err
@@ -320,8 +336,11 @@ class MetaAgentSearch(Optimizer):
             ctx = await ctx
         from agentarch.runtime.sandbox import run_agent
 
-        ex = self.env.train[self._smoke_index % len(self.env.train)]
-        self._smoke_index += 1
+        if example is None:
+            ex = self.env.train[self._smoke_index % len(self.env.train)]
+            self._smoke_index += 1
+        else:
+            ex = example
         self.stats["smoke_runs"] += 1
         result = await run_agent(p.code, _example_input(ex), ctx,
                                  timeout=float(self.opts["smoke_timeout"]),
@@ -335,7 +354,40 @@ class MetaAgentSearch(Optimizer):
         if result.calls == 0:
             return ("forward never called the model: an agent must use ctx.ask (or another ctx call) "
                     "to answer; a fixed reply is not an agent")
+        self._smoke = (ex, str(result.answer))
         return ""
+
+    def _smoke_wrong(self) -> bool:
+        """Whether the latest passing smoke answer scored 0 by the task's metric (when the loop
+        gives one as ``env.options["smoke_score"]``, a callable (answer, example) -> score)."""
+        score = self.env.options.get("smoke_score")
+        if score is None or self._smoke is None:
+            return False
+        ex, answer = self._smoke
+        try:
+            return float(score(answer, ex)) <= 0.0
+        except Exception:  # a metric that cannot read the example: no answer check
+            return False
+
+    async def _fix_answer(self, p: Proposal, known: set[str]) -> Proposal:
+        """ADAS's debug loop with the answer as feedback: a valid agent that answered its smoke
+        example wrong is shown the question, its answer and the expected one; the revision replaces
+        it only when it passes every check and answers that example right."""
+        for _ in range(int(self.opts["answer_debug"])):
+            if not self._smoke_wrong():
+                break
+            ex, answer = self._smoke
+            self.stats["answer_debug"] += 1
+            fixed = parse_proposal(await self._ask(self.answer_prompt(p, ex, answer), "answer"))
+            if fixed is None:
+                self.stats["unparsed"] += 1
+                break
+            revised = Proposal(fixed.thought or p.thought, fixed.name or p.name, fixed.code)
+            if await self.check(revised, known, example=ex) or self._smoke_wrong():
+                break
+            self.stats["answer_fixed"] += 1
+            p = revised
+        return p
 
     @staticmethod
     def _spec(p: Proposal) -> DesignSpec:
@@ -371,6 +423,7 @@ class MetaAgentSearch(Optimizer):
             self.stats["invalid"] += 1
             return None
         self.stats["valid"] += 1
+        p = await self._fix_answer(p, known)
         spec = self._spec(p)
         return Candidate(spec=spec, parent=None, origin="meta", note=p.thought)
 
