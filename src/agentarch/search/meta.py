@@ -16,6 +16,11 @@ included, in the 2048-token slot of the embedded 0.5B model):
    ``smoke_context``, run on one training example in the sandbox with the *design* model. An
    error goes back to the meta model with the traceback tail, up to ``debug_tries`` times; a
    proposal that still fails is dropped (``stats["invalid"]``) and never enters the archive.
+4. **Check the answer.** When the loop gives the task's metric (``env.options["smoke_score"]``)
+   and it scores the smoke answer 0, one more turn shows the question, the agent's answer and
+   the expected one (``answer_debug``); the revision is kept only when it answers that example
+   right. Valid agents from a 1.5B meta model often run cleanly yet garble their answer (joining
+   a string character by character), which no error message would reveal.
 
 Every prompt is a single self-contained user turn (no growing conversation), so each call stays
 within the small context. Meta calls use ``temperature > 0`` through ``env.meta`` (a ``Context``
