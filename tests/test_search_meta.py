@@ -164,7 +164,7 @@ def test_proposal_becomes_a_code_agent_candidate_after_two_reflections():
 
 
 def test_a_reflection_that_breaks_working_code_is_ignored():
-    opt, _ = make(staged(reply("One", GOOD), reply("Broken", BROKEN), "no code here"))
+    opt, _ = make(staged(reply("One", GOOD), reply("Broken", BROKEN), "no code here"), ask_for_code=False)
     (cand,) = asyncio.run(opt.propose(history()))
     assert cand.spec.params["source"] == GOOD
     assert opt.stats["unparsed"] == 1
@@ -197,7 +197,7 @@ def test_a_failed_proposal_is_retried_fresh_with_a_new_sample():
             return "no idea"
         return reply("Bad", BROKEN) if req.sample == 0 else reply("Good", GOOD)
 
-    opt, model = make(respond)  # attempts=2 by default
+    opt, model = make(respond, ask_for_code=False)  # attempts=2 by default
     (cand,) = asyncio.run(opt.propose(history()))
     assert cand.spec.params["name"] == "Good"
     first = [r for r in model.calls if r.messages[-1]["content"].startswith("You design agents")]
@@ -330,10 +330,28 @@ def test_a_reply_without_code_is_asked_for_its_code():
             return "THOUGHT: vote over samples\nNAME: Voter"
         return "ok"
 
-    opt, model = make(respond)
+    opt, model = make(respond, ask_for_code=False)
     (cand,) = asyncio.run(opt.propose(history()))
     assert cand.spec.params == {"source": BETTER, "name": "Voter"} and cand.note == "vote over samples"
     assert opt.stats["unparsed"] == 2 and len(model.calls) == 3  # the thought-only reply, "ok"
+
+
+def test_a_reply_that_stops_before_its_code_is_continued_in_the_same_conversation():
+    def respond(req):
+        last = req.messages[-1]["content"]
+        if last.startswith("Now write the complete code"):
+            assert [m["role"] for m in req.messages] == ["user", "assistant", "user"]
+            assert req.messages[1]["content"] == "THOUGHT: vote over samples\nNAME: Voter"
+            return f"```python\n{BETTER}```"
+        if last.startswith("You design agents"):
+            return "THOUGHT: vote over samples\nNAME: Voter"
+        return reply("Voter", BETTER, "vote over samples")  # the reflections keep it
+
+    opt, model = make(respond)
+    (cand,) = asyncio.run(opt.propose(history()))
+    assert cand.spec.params == {"source": BETTER, "name": "Voter"} and cand.note == "vote over samples"
+    assert opt.stats["code_asked"] == 1 and opt.stats["unparsed"] == 0
+    assert len(model.calls) == 4 and opt.stats["meta_calls"] == 4  # propose, its code, two reflections
 
 
 # ----------------------------------------------------------------------------- answer check
