@@ -17,10 +17,11 @@ TASK=${RATES_TASK:-word_problems}
 ROUNDS=${RATES_ROUNDS:-8}            # proposals asked for per arm
 VAL_LIMIT=${RATES_VAL_LIMIT:-8}
 META_MODELS=${RATES_META_MODELS:-"qwen2.5-coder-0.5b qwen2.5-coder-1.5b"}
+OPTIMIZERS=${RATES_OPTIMIZERS:-"meta mcts"}
 OUT=${RATES_OUT:-bench/out/proposal_rates}
 export COLUMNS=${COLUMNS:-160}
 
-for optimizer in meta mcts; do
+for optimizer in $OPTIMIZERS; do
   for mm in $META_MODELS; do
     dir="$OUT/$optimizer-$mm"
     mkdir -p "$dir/runs"
