@@ -291,3 +291,11 @@ def test_parse_choice():
     assert parse_choice("Choice: 12", 10) is None
     assert parse_choice("temperature 0.7 is too high; try 3 or 4", 10) is None
     assert parse_choice("no idea", 10) is None
+
+
+def test_blocks_that_do_nothing_without_data_are_never_offered():
+    wrappers, leaves = block_kinds()
+    assert "fewshot" not in wrappers and "code_agent" not in wrappers + leaves
+    assert "refine" in wrappers and "cot" in leaves
+    edits = all_edits(baselines(["cot"])["cot"], wrappers, leaves)
+    assert edits and not any("fewshot" in e.spec.label() for e in edits)

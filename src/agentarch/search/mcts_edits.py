@@ -109,6 +109,11 @@ def canonical_id(spec: DesignSpec) -> str:
 # ----------------------------------------------------------------------------- block kinds
 
 
+NEEDS_DATA = {"code_agent", "fewshot"}  # blocks that do nothing of their own without data: code_agent
+#                                        has no source; fewshot without demos passes the question through
+#                                        (an mcts run wrapped cot in it and measured cot again)
+
+
 def _fitted(cls) -> bool:
     """Blocks whose parameters hold fitted data (routes, policies) are not edit targets."""
     return any(get_origin(f.annotation) is dict or f.annotation is dict
@@ -117,13 +122,13 @@ def _fitted(cls) -> bool:
 
 def block_kinds(allowed: Iterable[str] | None = None) -> tuple[list[str], list[str]]:
     """(wrappers, leaves): registered blocks usable in edits — wrappers take a child, leaves do not.
-    Blocks that need data (code_agent's source, fitted routers) are left out."""
+    Blocks that need data (``NEEDS_DATA``, fitted routers) are left out."""
     allowed_set = set(allowed) if allowed else None
     wrappers, leaves = [], []
     for name, cls in all_blocks().items():
         if allowed_set is not None and name not in allowed_set:
             continue
-        if name == "code_agent" or _fitted(cls):
+        if name in NEEDS_DATA or _fitted(cls):
             continue
         try:
             DesignSpec(block=name).build()
