@@ -19,7 +19,7 @@ model: $(BIN)/agentarch
 	$(BIN)/agentarch setup --model qwen2.5-coder-0.5b
 
 # The main job: search for a design that beats the baselines on validation, then re-measure the
-# best ones on test examples the search never saw. About 15 minutes on 2 cores; flags give bigger runs.
+# best ones on test examples the search never saw. About 20 minutes on 2 cores; flags give bigger runs.
 demo: setup
 	mkdir -p runs
 	$(BIN)/agentarch search --task $(DEMO_TASK) --optimizer evolve --baselines direct,cot \
