@@ -211,7 +211,9 @@ def test_mcts_races(tmp_path):
     opt = WorkflowMCTS(SearchEnv(rng=random.Random(0), meta=None))  # random edits of the best baseline
     res = raced_with(tmp_path, opt, rounds=6)
     rows = [d for d in res.race["designs"] if d["origin"] == "mcts"]
-    assert len(rows) == 6 and {d["outcome"] for d in rows} <= {"full", "dropped", "cut"}
+    # one raced proposal a round until the tree converged (5 of the 6 rounds with this seed)
+    assert len(rows) == len({d["round"] for d in rows}) >= 5
+    assert {d["outcome"] for d in rows} <= {"full", "dropped", "cut"}
     assert res.best is not None and not res.best.partial and res.best.n == res.race["val"]
     assert opt.tree(res.history + res.screened)[0].block == "cot"  # the root is the fully measured best baseline
 
