@@ -382,14 +382,19 @@ def _score(answer: str, ex) -> float:
     return get_metric("numeric").score(answer, ex)
 
 
-def test_a_wrong_smoke_answer_gets_one_turn_and_a_fix_that_answers_right_is_kept(sandbox_ok):
-    def smoke_context():
-        return Context(ScriptedModel("Answer: 15"))
-
-    opt, meta = make(staged_answer(reply("Garbled", GARBLED), [reply("Plain", GOOD)]),
-                     env_options={"smoke_context": smoke_context, "smoke_score": _score})
+def _answer_checked(proposal: str, fix: str, design_reply: str):
+    """A search whose smoke runs ask a design model that always says ``design_reply``, on
+    "What is 10+5?" (15), scored by the numeric metric."""
+    opt, meta = make(staged_answer(proposal, [fix]),
+                     env_options={"smoke_context": lambda: Context(ScriptedModel(design_reply)),
+                                  "smoke_score": _score})
     opt.env.train = [Example("t1", "What is 10+5?", "15")]
     (cand,) = asyncio.run(opt.propose(history()))
+    return opt, meta, cand
+
+
+def test_a_wrong_smoke_answer_gets_one_turn_and_a_fix_that_answers_right_is_kept(sandbox_ok):
+    opt, meta, cand = _answer_checked(reply("Garbled", GARBLED), reply("Plain", GOOD), "Answer: 15")
     assert cand.spec.params["source"] == GOOD
     turn = prompts(meta)[3]
     assert "What is 10+5?" in turn and "The expected answer is: 15" in turn and "A\nn\ns" in turn
@@ -397,13 +402,7 @@ def test_a_wrong_smoke_answer_gets_one_turn_and_a_fix_that_answers_right_is_kept
 
 
 def test_a_revision_still_wrong_is_dropped_and_the_valid_agent_kept(sandbox_ok):
-    def smoke_context():
-        return Context(ScriptedModel("Answer: 7"))
-
-    opt, meta = make(staged_answer(reply("Plain", GOOD), [reply("Other", BEST)]),
-                     env_options={"smoke_context": smoke_context, "smoke_score": _score})
-    opt.env.train = [Example("t1", "What is 10+5?", "15")]
-    (cand,) = asyncio.run(opt.propose(history()))
+    opt, meta, cand = _answer_checked(reply("Plain", GOOD), reply("Other", BEST), "Answer: 7")
     assert cand.spec.params["source"] == GOOD  # BEST also answered 7: not kept
     assert opt.stats["answer_debug"] == 1 and opt.stats["answer_fixed"] == 0
     assert len(meta.calls) == 4  # propose, two reflections, one answer turn
