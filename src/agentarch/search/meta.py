@@ -23,7 +23,8 @@ included, in the 2048-token slot of the embedded 0.5B model):
    a string character by character), which no error message would reveal.
 
 Every prompt is a single self-contained user turn (no growing conversation), so each call stays
-within the small context. Meta calls use ``temperature > 0`` through ``env.meta`` (a ``Context``
+within the small context; the one exception is the request for the code of a reply that gave none,
+which replays that reply as the model's own turn when it fits (``ask_for_code``). Meta calls use ``temperature > 0`` through ``env.meta`` (a ``Context``
 on the meta model), whose sample counters make a rerun ask for the same samples in the same
 order, so a killed search replays its proposals from the cache.
 
