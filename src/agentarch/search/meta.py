@@ -363,11 +363,10 @@ class MetaAgentSearch(Optimizer):
             ctx = await ctx
         from agentarch.runtime.sandbox import run_agent
 
-        if example is None:
+        ex = example
+        if ex is None:  # the next training example, in turn
             ex = self.env.train[self._smoke_index % len(self.env.train)]
             self._smoke_index += 1
-        else:
-            ex = example
         self.stats["smoke_runs"] += 1
         result = await run_agent(p.code, _example_input(ex), ctx,
                                  timeout=float(self.opts["smoke_timeout"]),
